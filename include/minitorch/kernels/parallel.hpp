@@ -1,0 +1,169 @@
+// minitorch/kernels/parallel.hpp — the thread count and a deterministic parallel for.
+//
+// minitorch parallelises over independent work items (images of a batch, channels) with a static split: item range
+// [0, n) is cut into num_threads() contiguous chunks, chunk t always goes to worker t. Reductions that cross chunks
+// (e.g. a weight gradient summed over the batch) are done per chunk and then added in chunk order, so the same thread
+// count always gives bit-identical numbers, and 1 thread gives exactly the single-threaded numbers.
+//
+// The pool is process-wide and persistent (threads are started once, on the first parallel_for with more than one
+// thread). A parallel_for called from inside a worker runs serially on that worker.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace minitorch {
+
+namespace detail {
+
+class ThreadPool {
+public:
+    static ThreadPool& instance() {
+        static ThreadPool pool;
+        return pool;
+    }
+
+    std::size_t num_threads() const noexcept { return num_threads_; }
+
+    void set_num_threads(std::size_t n) {
+        if (n == 0) throw std::invalid_argument("set_num_threads: need at least 1 thread, got 0");
+        if (n == num_threads_) return;
+        stop_workers();
+        num_threads_ = n;
+    }
+
+    /// Runs task(t) for t in [0, num_threads()) — task 0 on the calling thread — and waits for all.
+    /// The first exception thrown by any task is rethrown here.
+    void run(const std::function<void(std::size_t)>& task) {
+        if (num_threads_ == 1 || in_worker()) {
+            for (std::size_t t = 0; t < num_threads_; ++t) task(t);
+            return;
+        }
+        start_workers();
+        {
+            std::lock_guard lock(mutex_);
+            task_ = &task;
+            pending_ = num_threads_ - 1;
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        std::exception_ptr main_error;
+        in_worker() = true;
+        try {
+            task(0);
+        } catch (...) {
+            main_error = std::current_exception();
+        }
+        in_worker() = false;
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return pending_ == 0; });
+        task_ = nullptr;
+        if (main_error) std::rethrow_exception(main_error);
+        if (error_) std::rethrow_exception(error_);
+    }
+
+    ~ThreadPool() { stop_workers(); }
+
+private:
+    ThreadPool() = default;
+
+    static bool& in_worker() {
+        thread_local bool flag = false;
+        return flag;
+    }
+
+    void start_workers() {
+        if (!workers_.empty()) return;
+        std::size_t current;
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = false;
+            current = generation_;  // workers wait for the generation after this one
+        }
+        for (std::size_t t = 1; t < num_threads_; ++t)
+            workers_.emplace_back([this, t, current] { worker_loop(t, current); });
+    }
+
+    void stop_workers() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+            ++generation_;
+        }
+        wake_.notify_all();
+        for (auto& w : workers_) w.join();
+        workers_.clear();
+    }
+
+    void worker_loop(std::size_t t, std::size_t seen) {
+        in_worker() = true;
+        while (true) {
+            const std::function<void(std::size_t)>* task = nullptr;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                if (stopping_) return;
+                task = task_;
+            }
+            std::exception_ptr err;
+            try {
+                (*task)(t);
+            } catch (...) {
+                err = std::current_exception();
+            }
+            std::lock_guard lock(mutex_);
+            if (err && !error_) error_ = err;
+            if (--pending_ == 0) done_.notify_one();
+        }
+    }
+
+    std::size_t num_threads_ = 1;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    const std::function<void(std::size_t)>* task_ = nullptr;
+    std::size_t pending_ = 0;
+    std::size_t generation_ = 0;
+    bool stopping_ = false;
+    std::exception_ptr error_;
+};
+
+}  // namespace detail
+
+/// Threads used by minitorch's kernels (default 1). Not thread-safe: set it before training, from one thread.
+inline void set_num_threads(std::size_t n) { detail::ThreadPool::instance().set_num_threads(n); }
+inline std::size_t num_threads() { return detail::ThreadPool::instance().num_threads(); }
+
+/// Contiguous chunk t of [0, n) when split into `parts` chunks (the first n % parts chunks get one more item).
+struct Range {
+    std::size_t begin, end;
+};
+inline Range chunk_of(std::size_t n, std::size_t parts, std::size_t t) {
+    const std::size_t base = n / parts, extra = n % parts;
+    const std::size_t begin = t * base + std::min(t, extra);
+    return {begin, begin + base + (t < extra ? 1 : 0)};
+}
+
+/// Calls body(begin, end, t) for chunk t of [0, n), t in [0, num_threads()), in parallel. Chunks may be empty
+/// (n < threads); body is still called, so per-thread partial results are always initialised.
+template <class Body>
+void parallel_for(std::size_t n, Body&& body) {
+    auto& pool = detail::ThreadPool::instance();
+    const std::size_t parts = pool.num_threads();
+    pool.run([&](std::size_t t) {
+        const Range r = chunk_of(n, parts, t);
+        body(r.begin, r.end, t);
+    });
+}
+
+}  // namespace minitorch

@@ -1,0 +1,128 @@
+// minitorch/layer.hpp — the layer contract, written once. Every layer in layers/ models it; so can yours.
+//
+// A layer L with scalar type T = L::scalar_type (float for training, double for gradient checks) provides:
+//
+//   const Tensor<T>& forward(const Tensor<T>& x)
+//       Computes y = f(x) and returns it. The returned reference is owned by the layer and stays valid until the
+//       layer's next forward call (layers keep their outputs as members so a training step does not allocate;
+//       returning a Tensor<T> by value is also accepted by the concept and by Sequential).
+//       In training mode (is_training() == true) forward also caches what backward needs (the input, a mask, the
+//       batch statistics…). In eval mode it need not cache anything.
+//       A wrong input shape throws std::invalid_argument whose message names the layer and its configuration
+//       (describe()), what it expected and what it got:
+//         "Conv2d(16→32, k=3): expected input [N, 16, H, W] with H, W ≥ 3, got [128, 10, 24, 24]"
+//
+//   const Tensor<T>& backward(const Tensor<T>& dy)
+//       dy has y's shape. Returns dx = ∂⟨y, dy⟩/∂x, the gradient of the scalar ⟨y, dy⟩ = Σ y·dy with respect to the
+//       input of the most recent training-mode forward; dx has x's shape.
+//       Parameter gradients are ACCUMULATED: grad += ∂⟨y, dy⟩/∂param (PyTorch semantics; they add up over backward
+//       calls until zero_grad() sets them to zero). dx is ASSIGNED (a fresh result each call).
+//       Calling backward with no training-mode forward before it throws std::logic_error; a dy whose shape is not
+//       y's throws std::invalid_argument.
+//
+//   std::vector<ParameterRef<T>> parameters()
+//       Every tensor of state, in a stable order, named as PyTorch names them ("weight", "bias", "running_mean",
+//       "running_var", "num_batches_tracked"). Trainable parameters carry their gradient; buffers (BatchNorm's
+//       running statistics) have grad == nullptr and are saved in checkpoints but never touched by optimisers.
+//
+//   void train(bool on = true); void eval(); bool is_training() const
+//       The mode: training (the default, as in PyTorch) or evaluation. Dropout and BatchNorm behave differently.
+//
+//   std::string describe() const            "Conv2d(16→32, k=3)": the layer and its configuration.
+//   Shape output_shape(const Shape& in) const
+//       y's shape for an input of shape `in`, with the same checks (and messages) as forward. Used by
+//       Sequential::summary() to print a model without running it.
+//
+// Optionally, layers that slide a window (conv, pooling) provide `Window window() const` (kernel and stride along
+// the spatial axes) so summary() can print the receptive field; layers without it count as a 1×1 window, stride 1.
+#pragma once
+
+#include "minitorch/tensor.hpp"
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace minitorch {
+
+/// A named tensor of a layer's state. grad == nullptr marks a buffer (not trainable).
+template <class T>
+struct ParameterRef {
+    std::string name;
+    Tensor<T>* value;
+    Tensor<T>* grad;
+    bool trainable() const noexcept { return grad != nullptr; }
+};
+
+/// Sliding-window geometry along one spatial axis, for receptive-field bookkeeping.
+struct Window {
+    std::size_t kernel = 1;
+    std::size_t stride = 1;
+};
+
+template <class L>
+concept Layer = requires(L& layer, const L& const_layer, const Tensor<typename L::scalar_type>& t, const Shape& s) {
+    typename L::scalar_type;
+    { layer.forward(t) } -> std::convertible_to<const Tensor<typename L::scalar_type>&>;
+    { layer.backward(t) } -> std::convertible_to<const Tensor<typename L::scalar_type>&>;
+    { layer.parameters() } -> std::same_as<std::vector<ParameterRef<typename L::scalar_type>>>;
+    layer.train(true);
+    layer.eval();
+    { const_layer.is_training() } -> std::convertible_to<bool>;
+    { const_layer.describe() } -> std::convertible_to<std::string>;
+    { const_layer.output_shape(s) } -> std::convertible_to<Shape>;
+};
+
+/// Layers that report a sliding window (see above).
+template <class L>
+concept WindowedLayer = Layer<L> && requires(const L& layer) {
+    { layer.window() } -> std::same_as<Window>;
+};
+
+/// The mode switch every built-in layer shares (compose it, or write your own three functions).
+class TrainingMode {
+public:
+    void train(bool on = true) noexcept { training_ = on; }
+    void eval() noexcept { training_ = false; }
+    bool is_training() const noexcept { return training_; }
+
+private:
+    bool training_ = true;
+};
+
+// ---- the shared checks, so every layer words its errors the same way ----------------------------------------------
+
+/// Throws invalid_argument "<layer>: expected input <expected>, got <shape>" unless ok.
+inline void check_input(bool ok, const std::string& layer, const std::string& expected, const Shape& got) {
+    if (!ok) throw std::invalid_argument(layer + ": expected input " + expected + ", got " + to_string(got));
+}
+
+/// Throws logic_error unless a training-mode forward has cached what backward needs, and invalid_argument unless
+/// dy has the shape of the forward output.
+inline void check_backward(bool have_cache, const std::string& layer, const Shape& y_shape, const Shape& dy_shape) {
+    if (!have_cache)
+        throw std::logic_error(layer +
+                               ": backward called without a training-mode forward before it (call train() and "
+                               "forward(x) first)");
+    if (y_shape != dy_shape)
+        throw std::invalid_argument(layer + ": expected gradient of the output's shape " + to_string(y_shape) +
+                                    ", got " + to_string(dy_shape));
+}
+
+/// Throws invalid_argument when a value given to a setter does not have the parameter's shape.
+inline void check_same_shape(const std::string& what, const Shape& expected, const Shape& got) {
+    if (expected != got)
+        throw std::invalid_argument(what + ": expected shape " + to_string(expected) + ", got " + to_string(got));
+}
+
+/// Copies `value` into `param` after checking the shapes agree (for explicit weight setters).
+template <class T>
+void assign_parameter(Tensor<T>& param, const Tensor<T>& value, const std::string& what) {
+    check_same_shape(what, param.shape(), value.shape());
+    std::copy(value.begin(), value.end(), param.begin());
+}
+
+}  // namespace minitorch

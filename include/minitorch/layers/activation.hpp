@@ -1,0 +1,78 @@
+// minitorch/layers/activation.hpp — elementwise activations: ReLU and Sigmoid.
+// Derivations: docs/layers/relu.md, docs/layers/sigmoid.md. Tests: tests/test_activation.cpp.
+#pragma once
+
+#include "minitorch/layer.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace minitorch {
+
+/// y = max(x, 0). Any shape.
+template <class T>
+class ReLU : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    std::string describe() const { return "ReLU()"; }
+    Shape output_shape(const Shape& in) const { return in; }
+
+    // x: any shape → y: same shape.   y = max(x, 0)
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(x.shape());
+        y_.array() = x.array().max(T(0));
+        has_cache_ = is_training();  // backward reads y: y > 0 exactly where x > 0
+        return y_;
+    }
+
+    // dy: y's shape → dx.   dx = dy · 1[x > 0]   (the subgradient at x = 0 is taken as 0, as PyTorch does)
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(dy.shape());
+        dx_.array() = (y_.array() > T(0)).select(dy.array(), T(0));
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+private:
+    Tensor<T> y_, dx_;  // y doubles as the cache
+    bool has_cache_ = false;
+};
+
+/// y = σ(x) = 1 / (1 + e^(−x)). Any shape.
+template <class T>
+class Sigmoid : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    std::string describe() const { return "Sigmoid()"; }
+    Shape output_shape(const Shape& in) const { return in; }
+
+    // x: any shape → y: same shape.   y = 1 / (1 + e^(−x))
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(x.shape());
+        y_.array() = T(1) / (T(1) + (-x.array()).exp());
+        has_cache_ = is_training();  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
+        return y_;
+    }
+
+    // dy → dx.   dx = dy · y · (1 − y)
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(dy.shape());
+        dx_.array() = dy.array() * y_.array() * (T(1) - y_.array());
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+private:
+    Tensor<T> y_, dx_;
+    bool has_cache_ = false;
+};
+
+}  // namespace minitorch

@@ -1,0 +1,18 @@
+// minitorch/minitorch.hpp — the umbrella header: the core only (Eigen is its one dependency).
+//
+// Optional parts with extra dependencies are NOT included here, so a layers-only file stays light:
+//   minitorch/data/...   IDX reader (zlib), MNIST dataset and loader, augmentation
+//   minitorch/io/...     safetensors checkpoints (nlohmann-json)
+//   minitorch/train/...  epoch loop, evaluation, progress bar
+#pragma once
+
+#include "minitorch/tensor.hpp"
+#include "minitorch/random.hpp"
+#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/layer.hpp"
+#include "minitorch/layers/linear.hpp"
+#include "minitorch/layers/activation.hpp"
+#include "minitorch/loss.hpp"
+#include "minitorch/sequential.hpp"
+#include "minitorch/optim/sgd.hpp"
+#include "minitorch/gradcheck.hpp"

@@ -1,0 +1,241 @@
+// minitorch/sequential.hpp — a flat, value-semantic container of layers, composed at run time.
+//
+//   Sequential<float> net(Conv2d<float>({.in = 1, .out = 16, .kernel = 3}), ReLU<float>(), ...);
+//
+// forward runs the layers left to right, backward right to left (no autograd: each layer's hand-written backward is
+// called in reverse). train()/eval() reach every layer. parameters() names every tensor "<index>.<name>" exactly as
+// PyTorch's nn.Sequential does ("0.weight", "2.running_mean"), which is also the checkpoint naming.
+// Layers are held type-erased (any type modelling the Layer concept), so a model's type is just Sequential<T>;
+// copying a Sequential copies every layer (weights, caches and all).
+#pragma once
+
+#include "minitorch/layer.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+namespace minitorch {
+
+template <class T>
+class Sequential : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    Sequential() = default;
+    template <Layer... Ls>
+        requires(sizeof...(Ls) > 0 && (std::is_same_v<typename std::decay_t<Ls>::scalar_type, T> && ...))
+    explicit Sequential(Ls&&... layers) {
+        (add(std::forward<Ls>(layers)), ...);
+    }
+    Sequential(const Sequential& other) : TrainingMode(other) {
+        for (const auto& l : other.layers_) layers_.push_back(l->clone());
+    }
+    Sequential& operator=(const Sequential& other) {
+        if (this != &other) *this = Sequential(other);
+        return *this;
+    }
+    Sequential(Sequential&&) noexcept = default;
+    Sequential& operator=(Sequential&&) noexcept = default;
+
+    /// Appends a layer (moved or copied in); it takes the container's current mode.
+    template <Layer L>
+        requires std::is_same_v<typename std::decay_t<L>::scalar_type, T>
+    Sequential& add(L&& layer) {
+        layers_.push_back(std::make_unique<Holder<std::decay_t<L>>>(std::forward<L>(layer)));
+        layers_.back()->train(is_training());
+        return *this;
+    }
+
+    std::size_t size() const noexcept { return layers_.size(); }
+
+    /// The layer at `index`, as its concrete type. Throws std::out_of_range / std::invalid_argument on a wrong index
+    /// or type.
+    template <Layer L>
+    L& at(std::size_t index) {
+        check_index(index);
+        auto* holder = dynamic_cast<Holder<L>*>(layers_[index].get());
+        if (!holder)
+            throw std::invalid_argument("Sequential::at(" + std::to_string(index) + "): layer is " +
+                                        layers_[index]->describe() + ", not the requested type");
+        return holder->layer;
+    }
+    template <Layer L>
+    const L& at(std::size_t index) const {
+        return const_cast<Sequential*>(this)->template at<L>(index);
+    }
+    /// describe() of the layer at `index`.
+    std::string describe(std::size_t index) const {
+        check_index(index);
+        return layers_[index]->describe();
+    }
+
+    std::string describe() const { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
+
+    Shape output_shape(const Shape& in) const {
+        Shape s = in;
+        for (const auto& l : layers_) s = l->output_shape(s);
+        return s;
+    }
+
+    // x: the first layer's input → the last layer's output.
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        if (layers_.empty()) throw std::logic_error("Sequential: forward on an empty container");
+        const Tensor<T>* cur = &x;
+        for (auto& l : layers_) cur = &l->forward(*cur);
+        return *cur;
+    }
+
+    // dy: the last output's shape → dx: the first input's shape. Parameter gradients accumulate in every layer.
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        if (layers_.empty()) throw std::logic_error("Sequential: backward on an empty container");
+        const Tensor<T>* cur = &dy;
+        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) cur = &(*it)->backward(*cur);
+        return *cur;
+    }
+
+    /// Every layer's tensors, named "<index>.<name>", in layer order.
+    std::vector<ParameterRef<T>> parameters() {
+        std::vector<ParameterRef<T>> all;
+        for (std::size_t i = 0; i < layers_.size(); ++i)
+            for (auto& p : layers_[i]->parameters()) all.push_back({std::to_string(i) + "." + p.name, p.value, p.grad});
+        return all;
+    }
+
+    void train(bool on = true) {
+        TrainingMode::train(on);
+        for (auto& l : layers_) l->train(on);
+    }
+    void eval() { train(false); }
+
+    /// Sets every trainable parameter's gradient to zero.
+    void zero_grad() {
+        for (auto& p : parameters())
+            if (p.trainable()) p.grad->zero();
+    }
+
+    /// Number of trainable scalars (buffers not counted, as torchsummary and PyTorch's numel() over parameters()).
+    std::size_t num_parameters() {
+        std::size_t n = 0;
+        for (auto& p : parameters())
+            if (p.trainable()) n += p.value->size();
+        return n;
+    }
+
+    /// A torchsummary-style table for one sample of shape `sample_shape` (batch dimension excluded, printed as −1):
+    /// layer, output shape, parameter count, and the receptive field (rf) and jump of each output, where
+    /// rf_out = rf_in + (k − 1)·jump_in and jump_out = jump_in·stride, starting from rf = jump = 1 at the input.
+    std::string summary(const Shape& sample_shape) {
+        Shape s{1};
+        s.insert(s.end(), sample_shape.begin(), sample_shape.end());
+        std::string out;
+        const auto row = [&](const std::string& layer, const std::string& shape, const std::string& params,
+                             const std::string& rf, const std::string& jump) {
+            out += pad(layer, 34, false) + pad(shape, 20, false) + pad(params, 10, true) + pad(rf, 8, true) +
+                   pad(jump, 8, true) + '\n';
+        };
+        const std::string rule(80, '-'), double_rule(80, '=');
+        out += rule + '\n';
+        row("Layer (type)", "Output Shape", "Param #", "RF", "Jump");
+        out += double_rule + '\n';
+        std::size_t rf = 1, jump = 1, trainable = 0, buffers = 0;
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            s = layers_[i]->output_shape(s);
+            const Window w = layers_[i]->window();
+            rf += (w.kernel - 1) * jump;
+            jump *= w.stride;
+            std::size_t count = 0;
+            for (auto& p : layers_[i]->parameters()) (p.trainable() ? count : buffers) += p.value->size();
+            trainable += count;
+            std::string shape = "[-1";
+            for (std::size_t d = 1; d < s.size(); ++d) shape += ", " + std::to_string(s[d]);
+            row(layers_[i]->describe() + "-" + std::to_string(i), shape + "]", with_commas(count), std::to_string(rf),
+                std::to_string(jump));
+        }
+        out += double_rule + '\n';
+        out += "Trainable params: " + with_commas(trainable) + '\n';
+        out += "Buffers (running statistics, not trained): " + with_commas(buffers) + '\n';
+        out += "Receptive field of the output: " + std::to_string(rf) + " x " + std::to_string(rf) + " input pixels\n";
+        out += rule + '\n';
+        return out;
+    }
+
+private:
+    struct Base {
+        virtual ~Base() = default;
+        virtual std::unique_ptr<Base> clone() const = 0;
+        virtual const Tensor<T>& forward(const Tensor<T>& x) = 0;
+        virtual const Tensor<T>& backward(const Tensor<T>& dy) = 0;
+        virtual std::vector<ParameterRef<T>> parameters() = 0;
+        virtual void train(bool on) = 0;
+        virtual std::string describe() const = 0;
+        virtual Shape output_shape(const Shape& in) const = 0;
+        virtual Window window() const = 0;
+    };
+
+    template <Layer L>
+    struct Holder final : Base {
+        explicit Holder(L l) : layer(std::move(l)) {}
+        std::unique_ptr<Base> clone() const override { return std::make_unique<Holder>(layer); }
+        const Tensor<T>& forward(const Tensor<T>& x) override {
+            if constexpr (std::is_reference_v<decltype(layer.forward(x))>) {
+                return layer.forward(x);
+            } else {  // a layer returning by value: keep the result alive until the next call
+                y = layer.forward(x);
+                return y;
+            }
+        }
+        const Tensor<T>& backward(const Tensor<T>& dy) override {
+            if constexpr (std::is_reference_v<decltype(layer.backward(dy))>) {
+                return layer.backward(dy);
+            } else {
+                dx = layer.backward(dy);
+                return dx;
+            }
+        }
+        std::vector<ParameterRef<T>> parameters() override { return layer.parameters(); }
+        void train(bool on) override { layer.train(on); }
+        std::string describe() const override { return layer.describe(); }
+        Shape output_shape(const Shape& in) const override { return layer.output_shape(in); }
+        Window window() const override {
+            if constexpr (WindowedLayer<L>)
+                return layer.window();
+            else
+                return Window{};
+        }
+        L layer;
+        Tensor<T> y, dx;  // only used by layers that return by value
+    };
+
+    void check_index(std::size_t index) const {
+        if (index >= layers_.size())
+            throw std::out_of_range("Sequential: layer index " + std::to_string(index) + " out of range (size " +
+                                    std::to_string(layers_.size()) + ")");
+    }
+
+    /// Pads to `width` terminal columns, counting UTF-8 code points (describe() strings contain "→").
+    static std::string pad(const std::string& text, std::size_t width, bool right_align) {
+        std::size_t columns = 0;
+        for (unsigned char c : text) columns += (c & 0xC0) != 0x80;
+        const std::string fill(columns < width ? width - columns : 1, ' ');
+        return right_align ? fill + text : text + fill;
+    }
+
+    static std::string with_commas(std::size_t n) {
+        std::string digits = std::to_string(n), out;
+        for (std::size_t i = 0; i < digits.size(); ++i) {
+            if (i && (digits.size() - i) % 3 == 0) out += ',';
+            out += digits[i];
+        }
+        return out;
+    }
+
+    std::vector<std::unique_ptr<Base>> layers_;
+};
+
+}  // namespace minitorch

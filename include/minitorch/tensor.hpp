@@ -1,0 +1,189 @@
+// minitorch/tensor.hpp — the one data type: an owning, contiguous, row-major, n-dimensional array.
+//
+// Images are [N, C, H, W]; matrices are [rows, cols]. Storage is 64-byte aligned (one AVX-512 register, one cache
+// line) so Eigen maps and the kernels may use aligned loads. Copy and move behave like values (a copy is deep).
+//
+// resize() keeps the allocation when the new size fits in it: layers hold their outputs and caches as members and
+// resize them every step, so a steady-state training step does not allocate.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+#include <initializer_list>
+#include <new>
+#include <numeric>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace minitorch {
+
+/// Shape of a tensor: one extent per dimension, outermost first.
+using Shape = std::vector<std::size_t>;
+
+/// "[128, 10, 24, 24]" — the form every error message uses.
+inline std::string to_string(const Shape& shape) {
+    std::ostringstream s;
+    s << '[';
+    for (std::size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+    s << ']';
+    return s.str();
+}
+
+/// Number of elements of a shape (1 for rank 0).
+inline std::size_t num_elements(const Shape& shape) {
+    return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
+}
+
+/// Minimal allocator giving 64-byte aligned storage to std::vector.
+template <class T>
+struct AlignedAllocator {
+    using value_type = T;
+    static constexpr std::align_val_t alignment{64};
+    AlignedAllocator() noexcept = default;
+    template <class U>
+    AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
+    template <class U>
+    bool operator==(const AlignedAllocator<U>&) const noexcept { return true; }
+};
+
+template <class T>
+class Tensor {
+public:
+    using value_type = T;
+    /// Row-major dynamic matrix/array types used by the math (Eigen's default is column-major).
+    using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using MatrixMap = Eigen::Map<Matrix, Eigen::Aligned64>;
+    using ConstMatrixMap = Eigen::Map<const Matrix, Eigen::Aligned64>;
+    using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>, Eigen::Aligned64>;
+    using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>, Eigen::Aligned64>;
+
+    /// Rank-0-like empty tensor: shape [], size 0 (nothing allocated). Layers use it for "no cache yet".
+    Tensor() = default;
+
+    /// Tensor of the given shape, every element `fill`.
+    explicit Tensor(Shape shape, T fill = T(0)) : shape_(std::move(shape)), data_(num_elements(shape_), fill) {}
+
+    /// Tensor of the given shape holding `values` (row-major); the counts must agree.
+    Tensor(Shape shape, std::initializer_list<T> values) : Tensor(std::move(shape), std::span<const T>(values)) {}
+    Tensor(Shape shape, std::span<const T> values) : shape_(std::move(shape)), data_(values.begin(), values.end()) {
+        if (values.size() != num_elements(shape_))
+            throw std::invalid_argument("Tensor: shape " + to_string(shape_) + " needs " +
+                                        std::to_string(num_elements(shape_)) + " values, got " +
+                                        std::to_string(values.size()));
+    }
+
+    const Shape& shape() const noexcept { return shape_; }
+    std::size_t rank() const noexcept { return shape_.size(); }
+    /// Extent of dimension `d` (bounds-checked).
+    std::size_t dim(std::size_t d) const {
+        if (d >= shape_.size())
+            throw std::out_of_range("Tensor::dim(" + std::to_string(d) + ") of a tensor of shape " + to_string(shape_));
+        return shape_[d];
+    }
+    std::size_t size() const noexcept { return data_.size(); }
+    bool empty() const noexcept { return data_.empty(); }
+
+    T* data() noexcept { return data_.data(); }
+    const T* data() const noexcept { return data_.data(); }
+    std::span<T> span() noexcept { return {data_.data(), data_.size()}; }
+    std::span<const T> span() const noexcept { return {data_.data(), data_.size()}; }
+    T* begin() noexcept { return data_.data(); }
+    T* end() noexcept { return data_.data() + data_.size(); }
+    const T* begin() const noexcept { return data_.data(); }
+    const T* end() const noexcept { return data_.data() + data_.size(); }
+
+    /// Flat (row-major) element access, unchecked.
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+
+    /// Multi-index element access, e.g. x(n, c, h, w). Checked: rank and every index.
+    template <class... I>
+    T& operator()(I... idx) {
+        return data_[offset({static_cast<std::size_t>(idx)...})];
+    }
+    template <class... I>
+    const T& operator()(I... idx) const {
+        return data_[offset({static_cast<std::size_t>(idx)...})];
+    }
+
+    /// Change the shape, keeping the allocation when it is large enough. Contents are unspecified afterwards
+    /// (kept where the size did not change); use fill() when zeros are needed.
+    void resize(const Shape& shape) {
+        if (shape != shape_) {
+            shape_ = shape;
+            data_.resize(num_elements(shape_));
+        }
+    }
+    /// Same elements, new shape of the same size (like PyTorch's view on a contiguous tensor).
+    void reshape(const Shape& shape) {
+        if (num_elements(shape) != data_.size())
+            throw std::invalid_argument("Tensor::reshape: cannot view " + to_string(shape_) + " (" +
+                                        std::to_string(data_.size()) + " elements) as " + to_string(shape));
+        shape_ = shape;
+    }
+    Tensor& fill(T value) noexcept {
+        std::fill(data_.begin(), data_.end(), value);
+        return *this;
+    }
+    Tensor& zero() noexcept { return fill(T(0)); }
+
+    /// The data as a rows × cols row-major matrix (a view; rows·cols must equal size()).
+    MatrixMap matrix(std::size_t rows, std::size_t cols) {
+        check_matrix(rows, cols);
+        return MatrixMap(data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    }
+    ConstMatrixMap matrix(std::size_t rows, std::size_t cols) const {
+        check_matrix(rows, cols);
+        return ConstMatrixMap(data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    }
+    /// Rank-2 tensor as its matrix.
+    MatrixMap matrix() { return matrix(dim(0), size() / std::max<std::size_t>(dim(0), 1)); }
+    ConstMatrixMap matrix() const { return matrix(dim(0), size() / std::max<std::size_t>(dim(0), 1)); }
+    /// All elements as a flat Eigen array (for elementwise math).
+    ArrayMap array() { return ArrayMap(data(), static_cast<Eigen::Index>(size())); }
+    ConstArrayMap array() const { return ConstArrayMap(data(), static_cast<Eigen::Index>(size())); }
+
+    /// Element-type conversion (e.g. float weights checked in double).
+    template <class U>
+    Tensor<U> cast() const {
+        Tensor<U> out(shape_);
+        std::transform(begin(), end(), out.begin(), [](T v) { return static_cast<U>(v); });
+        return out;
+    }
+
+    friend bool operator==(const Tensor& a, const Tensor& b) { return a.shape_ == b.shape_ && a.data_ == b.data_; }
+
+private:
+    std::size_t offset(std::initializer_list<std::size_t> idx) const {
+        if (idx.size() != shape_.size())
+            throw std::out_of_range("Tensor: " + std::to_string(idx.size()) + " indices for a tensor of shape " +
+                                    to_string(shape_));
+        std::size_t off = 0, d = 0;
+        for (std::size_t i : idx) {
+            if (i >= shape_[d])
+                throw std::out_of_range("Tensor: index " + std::to_string(i) + " out of range for dimension " +
+                                        std::to_string(d) + " of shape " + to_string(shape_));
+            off = off * shape_[d] + i;
+            ++d;
+        }
+        return off;
+    }
+    void check_matrix(std::size_t rows, std::size_t cols) const {
+        if (rows * cols != data_.size())
+            throw std::invalid_argument("Tensor::matrix: cannot view " + to_string(shape_) + " as " +
+                                        std::to_string(rows) + " x " + std::to_string(cols));
+    }
+
+    Shape shape_;
+    std::vector<T, AlignedAllocator<T>> data_;
+};
+
+}  // namespace minitorch

@@ -1,0 +1,74 @@
+// Sequential: forward/backward order, PyTorch-style names, modes, copies, summary with receptive field, gradcheck.
+#include <minitorch/minitorch.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace minitorch;
+
+TEST_CASE("Sequential: parameter names follow nn.Sequential, counts exclude buffers") {
+    Generator gen(1);
+    Sequential<float> net(Linear<float>({.in = 4, .out = 3}, gen), ReLU<float>(),
+                          Linear<float>({.in = 3, .out = 2, .bias = false}, gen));
+    auto params = net.parameters();
+    REQUIRE(params.size() == 3);
+    CHECK(params[0].name == "0.weight");
+    CHECK(params[1].name == "0.bias");
+    CHECK(params[2].name == "2.weight");
+    CHECK(net.num_parameters() == 4 * 3 + 3 + 3 * 2);
+    CHECK(net.size() == 3);
+    CHECK(net.describe(1) == "ReLU()");
+    CHECK(net.output_shape({5, 4}) == Shape{5, 2});
+}
+
+TEST_CASE("Sequential: train()/eval() reach every layer") {
+    Sequential<float> net(Linear<float>({.in = 2, .out = 2}), Sigmoid<float>());
+    net.eval();
+    CHECK_FALSE(net.at<Linear<float>>(0).is_training());
+    CHECK_FALSE(net.at<Sigmoid<float>>(1).is_training());
+    net.train();
+    CHECK(net.at<Linear<float>>(0).is_training());
+    CHECK(net.at<Sigmoid<float>>(1).is_training());
+    CHECK_THROWS_AS(net.at<ReLU<float>>(1), std::invalid_argument);
+    CHECK_THROWS_AS(net.at<ReLU<float>>(5), std::out_of_range);
+}
+
+TEST_CASE("Sequential: copies are deep") {
+    Sequential<double> a(Linear<double>({.in = 2, .out = 2}));
+    Sequential<double> b = a;
+    b.parameters()[0].value->fill(3.0);
+    CHECK(a.parameters()[0].value->array().maxCoeff() < 1.0);
+    CHECK(b.parameters()[0].value->array().minCoeff() == 3.0);
+}
+
+TEST_CASE("Sequential: gradcheck of Linear → Sigmoid → Linear, and through an MSE loss") {
+    Generator gen(9);
+    Sequential<double> net(Linear<double>({.in = 3, .out = 4}, gen), Sigmoid<double>(),
+                           Linear<double>({.in = 4, .out = 2}, gen));
+    Tensor<double> x({3, 3});
+    normal_(x, 0, 1, gen);
+    auto r = gradcheck(net, x);
+    INFO(r.report);
+    CHECK(r.ok);
+
+    Tensor<double> t({3, 2});
+    normal_(t, 0, 1, gen);
+    MSELoss<double> mse;
+    r = gradcheck_model(net, mse, x, t);
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("Sequential: summary prints shapes, parameters and receptive field") {
+    Sequential<float> net(Linear<float>({.in = 4, .out = 3}), ReLU<float>());
+    const std::string s = net.summary({4});
+    CHECK(s.find("Linear(4→3)-0") != std::string::npos);
+    CHECK(s.find("[-1, 3]") != std::string::npos);
+    CHECK(s.find("Trainable params: 15") != std::string::npos);
+    CHECK_THROWS_WITH_AS(net.summary({5}), "Linear(4→3): expected input [N, 4], got [1, 5]", std::invalid_argument);
+}
+
+TEST_CASE("Sequential: empty container errors") {
+    Sequential<float> net;
+    CHECK_THROWS_AS(net.forward(Tensor<float>({1})), std::logic_error);
+    CHECK_THROWS_AS(net.backward(Tensor<float>({1})), std::logic_error);
+}

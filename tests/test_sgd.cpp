@@ -1,0 +1,70 @@
+// SGD: PyTorch's update rule, step by step, for plain, momentum, dampening, Nesterov and weight decay.
+#include <minitorch/optim/sgd.hpp>
+#include <minitorch/layers/linear.hpp>
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace minitorch;
+
+namespace {
+// Reference: torch.optim.SGD's rule written out on scalars, for a parameter whose gradient is g_k at step k.
+std::vector<double> reference(double p, const std::vector<double>& grads, SGDOptions o) {
+    std::vector<double> out;
+    double buf = 0;
+    bool first = true;
+    for (double g : grads) {
+        double d = g + o.weight_decay * p;
+        if (o.momentum != 0) {
+            buf = first ? d : o.momentum * buf + (1 - o.dampening) * d;
+            first = false;
+            d = o.nesterov ? d + o.momentum * buf : buf;
+        }
+        p -= o.lr * d;
+        out.push_back(p);
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("SGD: matches PyTorch's rule over several steps") {
+    const std::vector<double> grads{0.5, -0.25, 1.0, 0.125};
+    const std::vector<SGDOptions> configs{
+        {.lr = 0.1},
+        {.lr = 0.1, .momentum = 0.9},
+        {.lr = 0.05, .momentum = 0.9, .dampening = 0.3},
+        {.lr = 0.1, .momentum = 0.9, .nesterov = true},
+        {.lr = 0.1, .momentum = 0.5, .weight_decay = 0.01},
+        {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1, .nesterov = true},
+    };
+    for (const auto& o : configs) {
+        Tensor<double> p({1}, {2.0}), g({1});
+        SGD<double> opt({{"p", &p, &g}}, o);
+        const auto expected = reference(2.0, grads, o);
+        for (std::size_t k = 0; k < grads.size(); ++k) {
+            g[0] = grads[k];
+            opt.step();
+            CHECK(p[0] == doctest::Approx(expected[k]).epsilon(1e-15));
+        }
+    }
+}
+
+TEST_CASE("SGD: first momentum step uses the gradient itself (not (1 - dampening)·g)") {
+    Tensor<double> p({1}, {1.0}), g({1}, {1.0});
+    SGD<double> opt({{"p", &p, &g}}, {.lr = 1.0, .momentum = 0.9, .dampening = 0.5});
+    opt.step();
+    CHECK(p[0] == 0.0);  // buffer = g = 1, not 0.5
+}
+
+TEST_CASE("SGD: buffers are skipped, zero_grad zeroes, bad options are refused") {
+    Tensor<double> p({2}, {1, 1}), g({2}, {1, 1}), buffer({2}, {5, 5});
+    SGD<double> opt({{"w", &p, &g}, {"running_mean", &buffer, nullptr}}, {.lr = 0.5});
+    opt.step();
+    CHECK(p[0] == 0.5);
+    CHECK(buffer[0] == 5);
+    opt.zero_grad();
+    CHECK(g[0] == 0);
+    CHECK_THROWS_AS(SGD<double>({}, {.lr = -1}), std::invalid_argument);
+    CHECK_THROWS_AS(SGD<double>({}, {.lr = 0.1, .nesterov = true}), std::invalid_argument);
+}
