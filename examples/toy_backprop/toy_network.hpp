@@ -1,0 +1,281 @@
+// examples/toy_backprop/toy_network.hpp — the course spreadsheet's 2-2-2 network, built from minitorch's layers, and
+// the toy_backprop example's command-line parser. Shared by examples/toy_backprop/toy_backprop.cpp and
+// tests/test_toy_backprop.cpp. Every equation here is derived in docs/backprop.md.
+//
+//   h1 = w1·i1 + w2·i2     a_h1 = σ(h1)      o1 = w5·a_h1 + w6·a_h2     a_o1 = σ(o1)
+//   h2 = w3·i1 + w4·i2     a_h2 = σ(h2)      o2 = w7·a_h1 + w8·a_h2     a_o2 = σ(o2)
+//   E_total = ½(t1 − a_o1)² + ½(t2 − a_o2)²,   σ(x) = 1 / (1 + e^(−x))
+// No biases, sigmoid hidden and output units, plain gradient descent w ← w − η·∂E_total/∂w on all eight at once.
+#pragma once
+
+#include <minitorch/layers/activation.hpp>
+#include <minitorch/layers/linear.hpp>
+#include <minitorch/loss.hpp>
+#include <minitorch/optim/sgd.hpp>
+#include <minitorch/random.hpp>
+#include <minitorch/sequential.hpp>
+#include <minitorch/tensor.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace toy {
+
+using Pair = std::array<double, 2>;     ///< (i1, i2) or (t1, t2)
+using Weights = std::array<double, 8>;  ///< w1..w8, or ∂E/∂w1..∂E/∂w8
+
+/// The course set-up: inputs, targets and initial weights.
+struct Setup {
+    Pair inputs{0.05, 0.1};
+    Pair targets{0.5, 0.5};
+    Weights weights{0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55};
+};
+
+/// The six learning rates the course asks for.
+inline const std::vector<double> course_learning_rates{0.1, 0.2, 0.5, 0.8, 1.0, 2.0};
+
+// ---- the network, from the library's layers ------------------------------------------------------------------------
+
+/// Linear(2→2, bias=false) → Sigmoid → Linear(2→2, bias=false) → Sigmoid, holding w1..w8 in PyTorch's [out, in]
+/// weight layout (row = the unit fed, column = the unit feeding it):
+///   layer 0 ("0.weight") = [[w1, w2], [w3, w4]]   so  [h1, h2] = [i1, i2]·W₀ᵀ
+///   layer 2 ("2.weight") = [[w5, w6], [w7, w8]]   so  [o1, o2] = [a_h1, a_h2]·W₂ᵀ
+inline minitorch::Sequential<double> make_network(const Weights& w) {
+    using namespace minitorch;
+    Generator unused(0);  // the constructors' random init is overwritten below; keep the global generator untouched
+    Linear<double> hidden({.in = 2, .out = 2, .bias = false}, unused);
+    Linear<double> output({.in = 2, .out = 2, .bias = false}, unused);
+    hidden.set_weight(Tensor<double>({2, 2}, {w[0], w[1], w[2], w[3]}));
+    output.set_weight(Tensor<double>({2, 2}, {w[4], w[5], w[6], w[7]}));
+    return Sequential<double>(std::move(hidden), Sigmoid<double>(), std::move(output), Sigmoid<double>());
+}
+
+/// The network's trainable tensors flattened in order: "0.weight" then "2.weight", i.e. w1..w8 (gradients: false)
+/// or ∂E/∂w1..∂E/∂w8 (gradients: true).
+inline Weights flatten(minitorch::Sequential<double>& net, bool gradients) {
+    Weights out{};
+    std::size_t k = 0;
+    for (auto& p : net.parameters()) {
+        if (!p.trainable()) continue;
+        for (double v : gradients ? *p.grad : *p.value) out.at(k++) = v;
+    }
+    if (k != out.size()) throw std::logic_error("toy::flatten: expected 8 trainable scalars, found " + std::to_string(k));
+    return out;
+}
+
+/// One row of a training run: the state before update `iteration` (as the spreadsheet lays it out).
+struct Row {
+    double lr = 0;
+    long long iteration = 0;
+    double E_total = 0;
+    Weights w{};     ///< w1..w8 before this iteration's update
+    Weights grad{};  ///< ∂E_total/∂w1..∂E_total/∂w8 at those weights (the library's backward)
+};
+
+/// Plain gradient descent with the library: `iterations` SGD steps at learning rate `lr` (no momentum, no weight
+/// decay: w ← w − lr·∂E/∂w). Returns iterations + 1 rows, row k holding the state after k updates and its E_total
+/// and gradient — row 0 is the initial state, row `iterations` the final one.
+inline std::vector<Row> train(const Setup& setup, double lr, long long iterations) {
+    using namespace minitorch;
+    if (iterations < 0) throw std::invalid_argument("toy::train: iterations must be ≥ 0, got " + std::to_string(iterations));
+    auto net = make_network(setup.weights);
+    MSELoss<double> loss(Reduction::half_sum);
+    SGD<double> sgd(net.parameters(), {.lr = lr});
+    const Tensor<double> x({1, 2}, {setup.inputs[0], setup.inputs[1]});
+    const Tensor<double> t({1, 2}, {setup.targets[0], setup.targets[1]});
+    std::vector<Row> rows;
+    rows.reserve(static_cast<std::size_t>(iterations) + 1);
+    for (long long k = 0; k <= iterations; ++k) {
+        sgd.zero_grad();                                   // gradients accumulate: clear last step's
+        const double e = loss.forward(net.forward(x), t);  // E_total at the current weights
+        net.backward(loss.backward());                     // ∂E/∂w into every layer's weight gradient
+        rows.push_back({lr, k, e, flatten(net, false), flatten(net, true)});
+        if (k < iterations) sgd.step();                    // w ← w − lr·∂E/∂w (the last row is not updated)
+    }
+    return rows;
+}
+
+// ---- the same network by hand: the spreadsheet's equations, in plain double arithmetic -----------------------------
+
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+/// Every intermediate value of one forward and backward pass, computed from the closed-form equations.
+struct ClosedForm {
+    double h1, a_h1, h2, a_h2;  ///< hidden pre-activations and activations
+    double o1, a_o1, o2, a_o2;  ///< output pre-activations and activations
+    double E1, E2, E_total;     ///< E_k = ½(t_k − a_ok)²
+    double delta_o1, delta_o2;  ///< ∂E/∂o_k = (a_ok − t_k)·a_ok(1 − a_ok)
+    double dE_da_h1, dE_da_h2;  ///< ∂E/∂a_hj = δ_o1·w(o1←hj) + δ_o2·w(o2←hj)
+    double delta_h1, delta_h2;  ///< ∂E/∂h_j = ∂E/∂a_hj·a_hj(1 − a_hj)
+    Weights grad;               ///< ∂E_total/∂w1..∂E_total/∂w8
+};
+
+inline ClosedForm closed_form(const Pair& i, const Pair& t, const Weights& w) {
+    ClosedForm c{};
+    const auto& [w1, w2, w3, w4, w5, w6, w7, w8] = w;
+    c.h1 = w1 * i[0] + w2 * i[1];
+    c.a_h1 = sigmoid(c.h1);
+    c.h2 = w3 * i[0] + w4 * i[1];
+    c.a_h2 = sigmoid(c.h2);
+    c.o1 = w5 * c.a_h1 + w6 * c.a_h2;
+    c.a_o1 = sigmoid(c.o1);
+    c.o2 = w7 * c.a_h1 + w8 * c.a_h2;
+    c.a_o2 = sigmoid(c.o2);
+    c.E1 = 0.5 * (t[0] - c.a_o1) * (t[0] - c.a_o1);
+    c.E2 = 0.5 * (t[1] - c.a_o2) * (t[1] - c.a_o2);
+    c.E_total = c.E1 + c.E2;
+
+    c.delta_o1 = (c.a_o1 - t[0]) * c.a_o1 * (1 - c.a_o1);
+    c.delta_o2 = (c.a_o2 - t[1]) * c.a_o2 * (1 - c.a_o2);
+    c.dE_da_h1 = c.delta_o1 * w5 + c.delta_o2 * w7;
+    c.dE_da_h2 = c.delta_o1 * w6 + c.delta_o2 * w8;
+    c.delta_h1 = c.dE_da_h1 * c.a_h1 * (1 - c.a_h1);
+    c.delta_h2 = c.dE_da_h2 * c.a_h2 * (1 - c.a_h2);
+    c.grad = {c.delta_h1 * i[0], c.delta_h1 * i[1], c.delta_h2 * i[0], c.delta_h2 * i[1],
+              c.delta_o1 * c.a_h1, c.delta_o1 * c.a_h2, c.delta_o2 * c.a_h1, c.delta_o2 * c.a_h2};
+    return c;
+}
+
+// ---- command line ---------------------------------------------------------------------------------------------------
+
+/// What the example runs: the set-up, the learning rates, the iteration count and where the outputs go.
+struct Options {
+    Setup setup;
+    std::vector<double> lrs = course_learning_rates;
+    long long iterations = 100;
+    std::string csv_path = "toy_backprop.csv";
+    std::string plot_path = "toy_backprop_error_curves.png";
+    bool plot = true;
+    bool help = false;
+};
+
+/// A bad command line; what() is the one-line reason.
+class UsageError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+inline std::string usage(const std::string& program) {
+    return "usage: " + program +
+           " [options]\n"
+           "  --inputs i1,i2          inputs (default 0.05,0.1)\n"
+           "  --targets t1,t2         targets (default 0.5,0.5)\n"
+           "  --weights w1,...,w8     initial weights (default 0.15,0.2,0.25,0.3,0.4,0.45,0.5,0.55)\n"
+           "  --lrs a,b,...           learning rates, each > 0 (default 0.1,0.2,0.5,0.8,1.0,2.0)\n"
+           "  --iterations N          gradient-descent updates per learning rate, N ≥ 0 (default 100)\n"
+           "  --csv PATH              where to write lr,iteration,E_total,w1..w8 (default toy_backprop.csv)\n"
+           "  --plot PATH             where to render the error curves with gnuplot\n"
+           "                          (default toy_backprop_error_curves.png)\n"
+           "  --no-plot               skip the picture\n"
+           "  -h, --help              show this help\n"
+           "Values go after the flag or after '=': --iterations 50, --iterations=50.\n";
+}
+
+/// Shortest text that reads back as the same double ("0.1", "2", "1e-05").
+inline std::string format_number(double v) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+namespace detail {
+
+inline double parse_number(std::string_view flag, std::string_view text) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
+        throw UsageError(std::string(flag) + ": '" + std::string(text) + "' is not a finite number");
+    return v;
+}
+
+/// "a,b,c" → numbers; `count` = 0 accepts any non-zero count.
+inline std::vector<double> parse_list(std::string_view flag, std::string_view text, std::size_t count,
+                                      std::string_view names) {
+    std::vector<double> values;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', start);
+        values.push_back(parse_number(flag, text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    if (count != 0 && values.size() != count)
+        throw UsageError(std::string(flag) + ": expected " + std::to_string(count) + " comma-separated numbers (" +
+                         std::string(names) + "), got " + std::to_string(values.size()) + " in '" + std::string(text) +
+                         "'");
+    return values;
+}
+
+inline long long parse_count(std::string_view flag, std::string_view text) {
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
+        throw UsageError(std::string(flag) + ": expected a whole number ≥ 0, got '" + std::string(text) + "'");
+    return v;
+}
+
+}  // namespace detail
+
+/// Parses the arguments after the program name. Throws UsageError with a one-line reason on a bad command line:
+/// an unknown flag, a missing value, a value that is not a number, a list of the wrong length, a learning rate ≤ 0,
+/// a negative or fractional iteration count.
+inline Options parse_args(const std::vector<std::string>& args) {
+    Options opt;
+    for (std::size_t a = 0; a < args.size(); ++a) {
+        const std::string& arg = args[a];
+        if (arg == "-h" || arg == "--help") {
+            opt.help = true;
+            continue;
+        }
+        if (arg == "--no-plot") {
+            opt.plot = false;
+            continue;
+        }
+        if (arg.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + arg + "'");
+        // "--flag=value" or "--flag value"
+        const std::size_t eq = arg.find('=');
+        const std::string flag = arg.substr(0, eq);
+        std::string value;
+        const auto is_known = [](const std::string& f) {
+            return f == "--inputs" || f == "--targets" || f == "--weights" || f == "--lrs" || f == "--iterations" ||
+                   f == "--csv" || f == "--plot";
+        };
+        if (!is_known(flag)) throw UsageError("unknown flag '" + flag + "'");
+        if (eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+        } else {
+            if (a + 1 >= args.size()) throw UsageError(flag + ": missing value");
+            value = args[++a];
+        }
+
+        if (flag == "--inputs") {
+            const auto v = detail::parse_list(flag, value, 2, "i1,i2");
+            opt.setup.inputs = {v[0], v[1]};
+        } else if (flag == "--targets") {
+            const auto v = detail::parse_list(flag, value, 2, "t1,t2");
+            opt.setup.targets = {v[0], v[1]};
+        } else if (flag == "--weights") {
+            const auto v = detail::parse_list(flag, value, 8, "w1,...,w8");
+            for (std::size_t k = 0; k < 8; ++k) opt.setup.weights[k] = v[k];
+        } else if (flag == "--lrs") {
+            opt.lrs = detail::parse_list(flag, value, 0, "");
+            for (double lr : opt.lrs)
+                if (!(lr > 0)) throw UsageError("--lrs: learning rates must be > 0, got " + format_number(lr));
+        } else if (flag == "--iterations") {
+            opt.iterations = detail::parse_count(flag, value);
+        } else {  // --csv, --plot
+            if (value.empty()) throw UsageError(flag + ": expected a file path, got an empty string");
+            (flag == "--csv" ? opt.csv_path : opt.plot_path) = value;
+        }
+    }
+    return opt;
+}
+
+}  // namespace toy
