@@ -1,0 +1,126 @@
+// minitorch/kernels/im2col.hpp — unfold image patches into the columns of a matrix (im2col) and fold them back
+// (col2im), the data movement that turns a convolution into one matrix product (Caffe's layout).
+// Derivation and pictures: docs/layers/conv2d.md. Tests: tests/test_im2col.cpp.
+//
+// For one image im: [C, H, W] and a kh × kw kernel with stride s and zero padding p,
+//
+//     outH = (H + 2p − kh) / s + 1,   outW = (W + 2p − kw) / s + 1,
+//     col: [C·kh·kw, outH·outW],
+//     col[(c·kh + i)·kw + j, oh·outW + ow] = im[c, oh·s − p + i, ow·s − p + j]   (0 outside the image).
+//
+// Row r of col is one (channel, kernel-row, kernel-column) tap; column q is one output position. A convolution with
+// weights W: [O, C·kh·kw] is then Y = W·col: [O, outH·outW], which is already the [O, outH, outW] output layout.
+//
+// col2im is the adjoint (transpose) of im2col: it adds every entry of col back onto the pixel it was read from, so
+// pixels covered by several windows receive the sum of their entries. Hence ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩, and
+// col2im maps the gradient of the columns to the gradient of the image.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace minitorch {
+
+/// Geometry of a 2-d convolution (or pooling) on one image: channels, image size, kernel, stride, zero padding.
+struct ConvGeometry {
+    std::size_t channels = 0;
+    std::size_t height = 0, width = 0;      ///< image size H, W (before padding)
+    std::size_t kernel_h = 0, kernel_w = 0;
+    std::size_t stride = 1;
+    std::size_t padding = 0;
+
+    std::size_t out_h() const noexcept { return (height + 2 * padding - kernel_h) / stride + 1; }
+    std::size_t out_w() const noexcept { return (width + 2 * padding - kernel_w) / stride + 1; }
+    /// Rows of col: C·kh·kw.
+    std::size_t col_rows() const noexcept { return channels * kernel_h * kernel_w; }
+    /// Columns of col: outH·outW.
+    std::size_t col_cols() const noexcept { return out_h() * out_w(); }
+    /// True when col is the image itself (1×1 kernel, stride 1, no padding): callers may skip the copy.
+    bool is_identity() const noexcept { return kernel_h == 1 && kernel_w == 1 && stride == 1 && padding == 0; }
+
+    /// Throws std::invalid_argument unless the kernel fits the padded image and every size is positive.
+    void validate() const {
+        if (channels == 0 || height == 0 || width == 0 || kernel_h == 0 || kernel_w == 0 || stride == 0 ||
+            height + 2 * padding < kernel_h || width + 2 * padding < kernel_w)
+            throw std::invalid_argument(
+                "ConvGeometry: need positive sizes and a kernel that fits the padded image, got C=" +
+                std::to_string(channels) + ", H=" + std::to_string(height) + ", W=" + std::to_string(width) +
+                ", kernel " + std::to_string(kernel_h) + "×" + std::to_string(kernel_w) + ", stride " +
+                std::to_string(stride) + ", padding " + std::to_string(padding));
+    }
+};
+
+namespace detail {
+
+/// For kernel offset `k` along an axis of `size` pixels: the output positions o in [lo, hi) whose input index
+/// o·s − p + k lies inside [0, size). Outside that range the tap reads padding (zero).
+struct ValidRange {
+    std::size_t lo, hi;
+};
+inline ValidRange valid_outputs(std::size_t k, std::size_t size, std::size_t out, std::size_t stride,
+                                std::size_t padding) noexcept {
+    // o·s + k ≥ p   ⇔  o ≥ ceil((p − k) / s)        (always true when k ≥ p)
+    const std::size_t lo = k >= padding ? 0 : (padding - k + stride - 1) / stride;
+    // o·s + k < size + p  ⇔  o < ceil((size + p − k) / s)
+    const std::size_t hi = size + padding > k ? (size + padding - k + stride - 1) / stride : 0;
+    return {std::min(lo, out), std::min(std::max(lo, hi), out)};
+}
+
+}  // namespace detail
+
+/// im: [C, H, W] (row-major, contiguous) → col: [C·kh·kw, outH·outW]. col is overwritten.
+template <class T>
+void im2col(const T* im, const ConvGeometry& g, T* col) {
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
+    for (std::size_t c = 0; c < g.channels; ++c) {
+        const T* plane = im + c * H * W;
+        for (std::size_t i = 0; i < g.kernel_h; ++i) {
+            const auto rows = detail::valid_outputs(i, H, out_h, s, p);
+            for (std::size_t j = 0; j < g.kernel_w; ++j) {
+                const auto cols = detail::valid_outputs(j, W, out_w, s, p);
+                // row (c, i, j) of col, outH·outW entries
+                T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                std::fill(dst, dst + rows.lo * out_w, T(0));  // output rows whose tap is above the image
+                for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
+                    T* d = dst + oh * out_w;
+                    const T* src = plane + (oh * s + i - p) * W;  // image row ih = oh·s − p + i
+                    std::fill(d, d + cols.lo, T(0));
+                    if (s == 1 && cols.lo < cols.hi) {  // contiguous: one copy (guard: no pointer past the row)
+                        std::copy(src + cols.lo + j - p, src + cols.hi + j - p, d + cols.lo);
+                    } else {
+                        for (std::size_t ow = cols.lo; ow < cols.hi; ++ow) d[ow] = src[ow * s + j - p];
+                    }
+                    std::fill(d + cols.hi, d + out_w, T(0));
+                }
+                std::fill(dst + rows.hi * out_w, dst + out_h * out_w, T(0));  // below the image
+            }
+        }
+    }
+}
+
+/// col: [C·kh·kw, outH·outW] → im: [C, H, W], the adjoint of im2col: im is overwritten with
+/// im[c, ih, iw] = Σ of col[(c, i, j), (oh, ow)] over every tap that im2col read from (c, ih, iw).
+template <class T>
+void col2im(const T* col, const ConvGeometry& g, T* im) {
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
+    std::fill(im, im + g.channels * H * W, T(0));
+    for (std::size_t c = 0; c < g.channels; ++c) {
+        T* plane = im + c * H * W;
+        for (std::size_t i = 0; i < g.kernel_h; ++i) {
+            const auto rows = detail::valid_outputs(i, H, out_h, s, p);
+            for (std::size_t j = 0; j < g.kernel_w; ++j) {
+                const auto cols = detail::valid_outputs(j, W, out_w, s, p);
+                const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
+                    const T* sv = src + oh * out_w;
+                    T* d = plane + (oh * s + i - p) * W;  // image row ih = oh·s − p + i
+                    for (std::size_t ow = cols.lo; ow < cols.hi; ++ow) d[ow * s + j - p] += sv[ow];
+                }
+            }
+        }
+    }
+}
+
+}  // namespace minitorch
