@@ -14,9 +14,11 @@
 #include <minitorch/loss.hpp>
 #include <minitorch/tensor.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -26,7 +28,9 @@
 namespace {
 
 /// The shortest text that reads back as exactly the same double (as the reference CSV and Python print them).
-std::string num(double v) { return toy::format_number(v); }
+std::string num(double v) {
+    return toy::format_number(v);
+}
 
 /// Pads to `width` terminal columns, counting UTF-8 code points (the labels contain σ, ∂, δ, ·, −).
 std::string pad(const std::string& text, std::size_t width) {
@@ -64,8 +68,8 @@ void print_walkthrough(const toy::Setup& s) {
     std::cout << "The 2-2-2 toy network, built from minitorch's layers\n"
               << "  model    " << net.describe(0) << " → " << net.describe(1) << " → " << net.describe(2) << " → "
               << net.describe(3) << ",  loss " << loss.describe() << '\n'
-              << "  inputs   i1 = " << f(i1) << ", i2 = " << f(i2) << "    targets  t1 = " << f(t1) << ", t2 = " << f(t2)
-              << '\n'
+              << "  inputs   i1 = " << f(i1) << ", i2 = " << f(i2) << "    targets  t1 = " << f(t1)
+              << ", t2 = " << f(t2) << '\n'
               << "  weights  layer 0 [[w1, w2], [w3, w4]] = [[" << f(w[0]) << ", " << f(w[1]) << "], [" << f(w[2])
               << ", " << f(w[3]) << "]]\n"
               << "           layer 2 [[w5, w6], [w7, w8]] = [[" << f(w[4]) << ", " << f(w[5]) << "], [" << f(w[6])
@@ -84,8 +88,8 @@ void print_walkthrough(const toy::Setup& s) {
     print_line("E2", "½(t2 − a_o2)²", c.E2);
     print_line("E_total", "E1 + E2", c.E_total);
     std::cout << "  library: net.forward(x) = [" << num(a_o[0]) << ", " << num(a_o[1]) << "]\n"
-              << "           loss.forward(a_o, t) = " << num(E_library) << "   (minus E_total above: "
-              << num(E_library - c.E_total) << ")\n\n";
+              << "           loss.forward(a_o, t) = " << num(E_library)
+              << "   (minus E_total above: " << num(E_library - c.E_total) << ")\n\n";
 
     std::cout << "Iteration 0, backward pass (closed form by the chain rule; σ'(x) = σ(x)(1 − σ(x)))\n";
     print_line("δ_o1", "∂E/∂o1 = (a_o1 − t1)·a_o1(1 − a_o1)", c.delta_o1);
@@ -116,7 +120,8 @@ bool write_csv(const std::string& path, const std::vector<std::vector<toy::Row>>
     {
         std::ofstream out(tmp);
         if (!out) {
-            std::cerr << "toy_backprop: cannot write " << tmp << '\n';
+            std::cerr << "toy_backprop: cannot write " << path << ": cannot create " << tmp << " ("
+                      << std::strerror(errno) << ")\n";
             return false;
         }
         out << "lr,iteration,E_total,w1,w2,w3,w4,w5,w6,w7,w8\n";
@@ -128,13 +133,14 @@ bool write_csv(const std::string& path, const std::vector<std::vector<toy::Row>>
             }
         out.close();
         if (!out) {
-            std::cerr << "toy_backprop: writing " << tmp << " failed\n";
+            std::cerr << "toy_backprop: cannot write " << path << ": writing " << tmp << " failed\n";
             std::remove(tmp.c_str());
             return false;
         }
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::cerr << "toy_backprop: cannot move " << tmp << " to " << path << '\n';
+        std::cerr << "toy_backprop: cannot write " << path << ": renaming " << tmp << " failed ("
+                  << std::strerror(errno) << ")\n";
         std::remove(tmp.c_str());
         return false;
     }
@@ -162,15 +168,17 @@ bool render_plot(const std::string& path, const std::vector<std::vector<toy::Row
         return false;
     }
     const auto f = toy::format_number;
+    const std::string title = "2-2-2 toy network, plain gradient descent: i = (" + f(s.inputs[0]) + ", " +
+                              f(s.inputs[1]) + "), t = (" + f(s.targets[0]) + ", " + f(s.targets[1]) + ")";
     std::string script =
         "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
         "  set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11'\n"
         "} else {\n"
         "  set terminal png size 960,600 enhanced\n"
-        "}\n"
-        "set output " + gnuplot_quote(tmp) + "\n"
-        "set title " + gnuplot_quote("2-2-2 toy network, plain gradient descent: i = (" + f(s.inputs[0]) + ", " +
-                                     f(s.inputs[1]) + "), t = (" + f(s.targets[0]) + ", " + f(s.targets[1]) + ")") + "\n"
+        "}\n";
+    script += "set output " + gnuplot_quote(tmp) + "\n";
+    script += "set title " + gnuplot_quote(title) + "\n";
+    script +=
         "set xlabel 'iteration'\n"
         "set ylabel 'E_{total} = ½(t_1 − a_{o1})² + ½(t_2 − a_{o2})²   (log scale)'\n"
         "set logscale y\n"
@@ -190,14 +198,14 @@ bool render_plot(const std::string& path, const std::vector<std::vector<toy::Row
                   gnuplot_quote("η = " + f(runs[r].front().lr));
     script += "\nunset output\n";
     std::fputs(script.c_str(), gp);
-    const int status = pclose(gp);
-    if (status != 0) {
-        std::cerr << "toy_backprop: gnuplot failed (status " << status << "): no plot written\n";
+    if (pclose(gp) != 0) {  // gnuplot has printed its own error above
+        std::cerr << "toy_backprop: gnuplot failed: " << path << " not written\n";
         std::remove(tmp.c_str());
         return false;
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::cerr << "toy_backprop: cannot move " << tmp << " to " << path << '\n';
+        std::cerr << "toy_backprop: cannot write " << path << ": renaming " << tmp << " failed ("
+                  << std::strerror(errno) << ")\n";
         std::remove(tmp.c_str());
         return false;
     }

@@ -66,7 +66,8 @@ inline Weights flatten(minitorch::Sequential<double>& net, bool gradients) {
         if (!p.trainable()) continue;
         for (double v : gradients ? *p.grad : *p.value) out.at(k++) = v;
     }
-    if (k != out.size()) throw std::logic_error("toy::flatten: expected 8 trainable scalars, found " + std::to_string(k));
+    if (k != out.size())
+        throw std::logic_error("toy::flatten: expected 8 trainable scalars, found " + std::to_string(k));
     return out;
 }
 
@@ -84,7 +85,8 @@ struct Row {
 /// and gradient — row 0 is the initial state, row `iterations` the final one.
 inline std::vector<Row> train(const Setup& setup, double lr, long long iterations) {
     using namespace minitorch;
-    if (iterations < 0) throw std::invalid_argument("toy::train: iterations must be ≥ 0, got " + std::to_string(iterations));
+    if (iterations < 0)
+        throw std::invalid_argument("toy::train: iterations must be ≥ 0, got " + std::to_string(iterations));
     auto net = make_network(setup.weights);
     MSELoss<double> loss(Reduction::half_sum);
     SGD<double> sgd(net.parameters(), {.lr = lr});
@@ -97,14 +99,16 @@ inline std::vector<Row> train(const Setup& setup, double lr, long long iteration
         const double e = loss.forward(net.forward(x), t);  // E_total at the current weights
         net.backward(loss.backward());                     // ∂E/∂w into every layer's weight gradient
         rows.push_back({lr, k, e, flatten(net, false), flatten(net, true)});
-        if (k < iterations) sgd.step();                    // w ← w − lr·∂E/∂w (the last row is not updated)
+        if (k < iterations) sgd.step();  // w ← w − lr·∂E/∂w (the last row is not updated)
     }
     return rows;
 }
 
 // ---- the same network by hand: the spreadsheet's equations, in plain double arithmetic -----------------------------
 
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double sigmoid(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 /// Every intermediate value of one forward and backward pass, computed from the closed-form equations.
 struct ClosedForm {
@@ -138,7 +142,7 @@ inline ClosedForm closed_form(const Pair& i, const Pair& t, const Weights& w) {
     c.dE_da_h2 = c.delta_o1 * w6 + c.delta_o2 * w8;
     c.delta_h1 = c.dE_da_h1 * c.a_h1 * (1 - c.a_h1);
     c.delta_h2 = c.dE_da_h2 * c.a_h2 * (1 - c.a_h2);
-    c.grad = {c.delta_h1 * i[0], c.delta_h1 * i[1], c.delta_h2 * i[0], c.delta_h2 * i[1],
+    c.grad = {c.delta_h1 * i[0],   c.delta_h1 * i[1],   c.delta_h2 * i[0],   c.delta_h2 * i[1],
               c.delta_o1 * c.a_h1, c.delta_o1 * c.a_h2, c.delta_o2 * c.a_h1, c.delta_o2 * c.a_h2};
     return c;
 }
@@ -156,9 +160,12 @@ struct Options {
     bool help = false;
 };
 
+/// The most --iterations accepted: the CSV holds one row per iteration and learning rate.
+inline constexpr long long max_iterations = 1'000'000;
+
 /// A bad command line; what() is the one-line reason.
 class UsageError : public std::invalid_argument {
-public:
+  public:
     using std::invalid_argument::invalid_argument;
 };
 
@@ -169,7 +176,8 @@ inline std::string usage(const std::string& program) {
            "  --targets t1,t2         targets (default 0.5,0.5)\n"
            "  --weights w1,...,w8     initial weights (default 0.15,0.2,0.25,0.3,0.4,0.45,0.5,0.55)\n"
            "  --lrs a,b,...           learning rates, each > 0 (default 0.1,0.2,0.5,0.8,1.0,2.0)\n"
-           "  --iterations N          gradient-descent updates per learning rate, N ≥ 0 (default 100)\n"
+           "  --iterations N          gradient-descent updates per learning rate, 0 ≤ N ≤ 1000000\n"
+           "                          (default 100)\n"
            "  --csv PATH              where to write lr,iteration,E_total,w1..w8 (default toy_backprop.csv)\n"
            "  --plot PATH             where to render the error curves with gnuplot\n"
            "                          (default toy_backprop_error_curves.png)\n"
@@ -202,7 +210,8 @@ inline std::vector<double> parse_list(std::string_view flag, std::string_view te
     std::size_t start = 0;
     while (true) {
         const std::size_t comma = text.find(',', start);
-        values.push_back(parse_number(flag, text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+        values.push_back(
+            parse_number(flag, text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
     }
@@ -213,19 +222,21 @@ inline std::vector<double> parse_list(std::string_view flag, std::string_view te
     return values;
 }
 
+/// A whole number in [0, max_iterations].
 inline long long parse_count(std::string_view flag, std::string_view text) {
     long long v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
-        throw UsageError(std::string(flag) + ": expected a whole number ≥ 0, got '" + std::string(text) + "'");
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0 || v > max_iterations)
+        throw UsageError(std::string(flag) + ": expected a whole number from 0 to " + std::to_string(max_iterations) +
+                         ", got '" + std::string(text) + "'");
     return v;
 }
 
 }  // namespace detail
 
 /// Parses the arguments after the program name. Throws UsageError with a one-line reason on a bad command line:
-/// an unknown flag, a missing value, a value that is not a number, a list of the wrong length, a learning rate ≤ 0,
-/// a negative or fractional iteration count.
+/// an unknown flag, a missing value, a value that is not a finite number, a list of the wrong length, a learning
+/// rate ≤ 0, an iteration count that is negative, fractional or above max_iterations.
 inline Options parse_args(const std::vector<std::string>& args) {
     Options opt;
     for (std::size_t a = 0; a < args.size(); ++a) {
