@@ -1,0 +1,15 @@
+# Link dependencies of the optional headers (included by tests/CMakeLists.txt after it has created one executable per
+# test file). The core needs only Eigen; these parts bring their own library:
+#   minitorch/data/*  (IDX reader, MNIST loader)  zlib          Debian: zlib1g-dev
+#   minitorch/io/*    (safetensors checkpoints)   nlohmann-json Debian: nlohmann-json3-dev
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+
+foreach(target IN ITEMS test_idx test_mnist_loader)
+  if(TARGET ${target})
+    target_link_libraries(${target} PRIVATE ZLIB::ZLIB)
+  endif()
+endforeach()
+if(TARGET test_safetensors)
+  target_link_libraries(test_safetensors PRIVATE nlohmann_json::nlohmann_json)
+endif()

@@ -1,0 +1,263 @@
+// IDX reader and gzip helper: valid plain and gzip files (gzip detected by content), and every malformed case
+// (truncated header or data, trailing bytes, wrong magic, unsupported type, rank 0, overflow, corrupt or truncated
+// gzip, size limits, missing file), each with its message. Files are written into a temporary directory.
+#include <minitorch/data/gzip.hpp>
+#include <minitorch/data/idx.hpp>
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace minitorch;
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+// A fresh directory under the system's temporary directory, removed with everything in it at the end of the scope.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static int counter = 0;
+        path = fs::temp_directory_path() /
+               ("minitorch-test-idx-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+void write_file(const fs::path& path, const Bytes& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    REQUIRE(out.good());
+}
+
+// The IDX header (two zero bytes, type, rank, big-endian uint32 dimensions) followed by `data`.
+Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& data, std::uint8_t type = 0x08) {
+    Bytes out{0, 0, type, static_cast<std::uint8_t>(dims.size())};
+    for (std::uint32_t d : dims)
+        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(d >> shift));
+    out.insert(out.end(), data.begin(), data.end());
+    return out;
+}
+
+Bytes iota_bytes(std::size_t n) {
+    Bytes b(n);
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    return b;
+}
+
+// gzip-compresses with zlib's deflate (windowBits 16 + 15 writes the gzip wrapper).
+Bytes gzip(const Bytes& raw) {
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 32);
+    zs.next_in = const_cast<Bytef*>(raw.data());
+    zs.avail_in = static_cast<uInt>(raw.size());
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+std::string error_of(const fs::path& path) {
+    try {
+        read_idx(path);
+    } catch (const IdxError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("read_idx: a valid plain file, rank 3 and rank 1") {
+    TempDir dir;
+    const Bytes pixels = iota_bytes(2 * 3 * 4);
+    write_file(dir.path / "images", idx_bytes({2, 3, 4}, pixels));
+    const IdxArray a = read_idx(dir.path / "images");
+    CHECK(a.dims == std::vector<std::size_t>{2, 3, 4});
+    CHECK(a.data == pixels);
+
+    write_file(dir.path / "labels", idx_bytes({5}, {9, 0, 1, 2, 255}));
+    const IdxArray l = read_idx(dir.path / "labels");
+    CHECK(l.dims == std::vector<std::size_t>{5});
+    CHECK(l.data == Bytes{9, 0, 1, 2, 255});
+
+    // Large dimension values are decoded big-endian: 0x00010203 = 66051.
+    write_file(dir.path / "wide", idx_bytes({1, 0x00010203}, iota_bytes(0x00010203)));
+    CHECK(read_idx(dir.path / "wide").dims == std::vector<std::size_t>{1, 66051});
+
+    // A zero dimension is a valid, empty array.
+    write_file(dir.path / "empty", idx_bytes({0, 28, 28}, {}));
+    const IdxArray e = read_idx(dir.path / "empty");
+    CHECK(e.dims == std::vector<std::size_t>{0, 28, 28});
+    CHECK(e.data.empty());
+}
+
+TEST_CASE("read_idx: gzip is detected by content, with or without the .gz name") {
+    TempDir dir;
+    const Bytes pixels = iota_bytes(3 * 28 * 28);
+    const Bytes file = idx_bytes({3, 28, 28}, pixels);
+    const Bytes compressed = gzip(file);
+    CHECK(compressed.size() < file.size());
+    for (const char* name : {"images.gz", "images-no-suffix"}) {
+        write_file(dir.path / name, compressed);
+        const IdxArray a = read_idx(dir.path / name);
+        CHECK(a.dims == std::vector<std::size_t>{3, 28, 28});
+        CHECK(a.data == pixels);
+    }
+    // A plain file named .gz is read as plain.
+    write_file(dir.path / "plain.gz", file);
+    CHECK(read_idx(dir.path / "plain.gz").data == pixels);
+
+    // Concatenated members (cat a.gz b.gz) decompress one after the other, as gunzip does; zero padding is ignored.
+    const std::size_t split = 100;
+    Bytes two = gzip(Bytes(file.begin(), file.begin() + split));
+    const Bytes second = gzip(Bytes(file.begin() + split, file.end()));
+    two.insert(two.end(), second.begin(), second.end());
+    two.insert(two.end(), 5, 0);
+    write_file(dir.path / "two-members.gz", two);
+    CHECK(read_idx(dir.path / "two-members.gz").data == pixels);
+}
+
+TEST_CASE("read_idx: truncated header") {
+    TempDir dir;
+    const fs::path p = dir.path / "short";
+    write_file(p, {0, 0, 8});
+    CHECK(error_of(p) == p.string() + ": truncated header: the file has 3 bytes, an IDX file starts with a 4-byte "
+                                      "magic number");
+    write_file(p, {});
+    CHECK(error_of(p) == p.string() + ": truncated header: the file has 0 bytes, an IDX file starts with a 4-byte "
+                                      "magic number");
+    // Rank 3 needs 4 + 12 bytes; only two dimensions present.
+    write_file(p, {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3});
+    CHECK(error_of(p) == p.string() + ": truncated header: rank 3 needs a 16-byte header, the file has 12 bytes");
+    // The same inside a gzip file.
+    write_file(p, gzip({0, 0, 8, 3, 0, 0, 0, 2}));
+    CHECK(error_of(p) == p.string() +
+                             ": truncated header: rank 3 needs a 16-byte header, the file has 8 bytes (after gzip "
+                             "decompression)");
+}
+
+TEST_CASE("read_idx: truncated data and trailing bytes, plain and gzip") {
+    TempDir dir;
+    const fs::path p = dir.path / "images";
+    Bytes file = idx_bytes({2, 3, 4}, iota_bytes(20));  // header says 24 bytes
+    write_file(p, file);
+    CHECK(error_of(p) == p.string() + ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
+                                      "16-byte header");
+    write_file(p, gzip(file));
+    CHECK(error_of(p) == p.string() + ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
+                                      "16-byte header (after gzip decompression)");
+
+    file = idx_bytes({2, 3, 4}, iota_bytes(26));
+    write_file(p, file);
+    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after "
+                                      "the 16-byte header (2 too many)");
+    write_file(p, gzip(file));
+    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after "
+                                      "the 16-byte header (after gzip decompression)");
+
+    // MNIST-sized header over a tiny file: refused from the sizes alone.
+    write_file(p, idx_bytes({60000, 28, 28}, iota_bytes(1234)));
+    CHECK(error_of(p) == p.string() + ": truncated: header says 60000×28×28 = 47040000 bytes of data, file has "
+                                      "1234 after the 16-byte header");
+}
+
+TEST_CASE("read_idx: wrong magic, unsupported type, rank 0, overflowing dimensions") {
+    TempDir dir;
+    const fs::path p = dir.path / "bad";
+    write_file(p, {0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7});
+    CHECK(error_of(p) == p.string() + ": not an IDX file: magic number 01 00 08 01, expected 00 00 08 <rank> (two "
+                                      "zero bytes, the type byte, the rank)");
+    write_file(p, idx_bytes({2}, Bytes(8), 0x0D));
+    CHECK(error_of(p) == p.string() + ": unsupported data type 0x0d (float32): only 0x08 (unsigned byte) is "
+                                      "supported");
+    write_file(p, idx_bytes({2}, Bytes(2), 0x42));
+    CHECK(error_of(p) == p.string() + ": unsupported data type 0x42 (not an IDX type): only 0x08 (unsigned byte) is "
+                                      "supported");
+    write_file(p, {0, 0, 8, 0, 1, 2, 3});
+    CHECK(error_of(p) == p.string() + ": rank 0 in the magic number: an IDX array needs at least one dimension");
+    // (2³² − 1)⁴ does not fit in 64 bits.
+    write_file(p, idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}));
+    CHECK(error_of(p) == p.string() + ": dimensions 4294967295×4294967295×4294967295×4294967295 overflow the "
+                                      "element count");
+}
+
+TEST_CASE("read_idx: corrupt and truncated gzip streams") {
+    TempDir dir;
+    const fs::path p = dir.path / "images.gz";
+    const Bytes good = gzip(idx_bytes({4, 28, 28}, iota_bytes(4 * 28 * 28)));
+
+    Bytes bad_crc = good;  // the trailer is CRC-32 then the size, 4 bytes each
+    bad_crc[bad_crc.size() - 8] ^= 0xFF;
+    write_file(p, bad_crc);
+    CHECK(error_of(p) == p.string() + ": corrupt gzip stream (zlib: incorrect data check)");
+
+    Bytes bad_method = good;  // byte 2 of the gzip header: compression method, 8 = deflate
+    bad_method[2] = 7;
+    write_file(p, bad_method);
+    CHECK(error_of(p) == p.string() + ": corrupt gzip stream (zlib: unknown compression method)");
+
+    const Bytes cut(good.begin(), good.end() - 12);
+    write_file(p, cut);
+    CHECK(error_of(p) == p.string() + ": truncated gzip stream: the compressed data ends after " +
+                             std::to_string(cut.size()) + " bytes, before the end-of-stream marker");
+
+    Bytes garbage = good;
+    garbage.insert(garbage.end(), {'x', 'y', 'z'});
+    write_file(p, garbage);
+    CHECK(error_of(p) == p.string() + ": 3 bytes of trailing garbage after the gzip stream (at byte " +
+                             std::to_string(good.size()) + ")");
+
+    // Every failure is an IdxError, which is a std::runtime_error.
+    CHECK_THROWS_AS(read_idx(p), std::runtime_error);
+}
+
+TEST_CASE("read_idx: missing file and directory") {
+    TempDir dir;
+    CHECK(error_of(dir.path / "nope") == (dir.path / "nope").string() + ": no such file");
+    CHECK(error_of(dir.path) == dir.path.string() + ": is a directory, not an IDX file");
+}
+
+TEST_CASE("read_idx and gunzip: decompression is bounded") {
+    TempDir dir;
+    const fs::path p = dir.path / "bomb.gz";
+    // A header announcing more than the limit is refused before any data is inflated.
+    write_file(p, gzip(idx_bytes({1024, 1024, 1025}, {})));
+    CHECK(error_of(p) == p.string() + ": header says 1024×1024×1025 = 1074790400 bytes of data, more than the "
+                                      "1073741824-byte limit for gzip-compressed IDX files");
+    // A 16 MB run of zeros behind a header announcing 1 byte: inflated only as far as header + 1 byte.
+    Bytes big = idx_bytes({1}, Bytes(16u << 20, 0));
+    const Bytes compressed = gzip(big);
+    CHECK(compressed.size() < 100000);
+    write_file(p, compressed);
+    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 1 = 1 bytes of data, file has more after the "
+                                      "8-byte header (after gzip decompression)");
+
+    // gunzip's own cap.
+    CHECK(gunzip(compressed, "mem", big.size()) == big);
+    CHECK_THROWS_WITH_AS(gunzip(compressed, "mem", big.size() - 1),
+                         ("mem: decompressed data exceeds the limit of " + std::to_string(big.size() - 1) +
+                          " bytes (refusing a possible gzip bomb)")
+                             .c_str(),
+                         GzipError);
+    CHECK(has_gzip_magic(compressed));
+    CHECK_FALSE(has_gzip_magic(big));
+    CHECK_FALSE(has_gzip_magic(Bytes{0x1f}));
+}
