@@ -1,0 +1,400 @@
+// minitorch/layers/batchnorm.hpp — batch normalisation over the channel axis, as PyTorch does it:
+// BatchNorm1d on [N, C] (or [N, C, L]) and BatchNorm2d on [N, C, H, W], one implementation (BatchNorm<T, Dims>).
+// Derivation: docs/layers/batchnorm.md. Tests: tests/test_batchnorm.cpp.
+//
+// Each channel c is normalised over its n = N·H·W values (n = N for [N, C]):
+//   training:  x̂ = (x − μ_c)·inv_std_c,  inv_std_c = 1/√(σ²_c + eps),  μ_c, σ²_c the batch mean and BIASED variance;
+//              running_mean ← (1 − m)·running_mean + m·μ_c,  running_var ← (1 − m)·running_var + m·σ²_c·n/(n − 1)
+//   eval:      x̂ = (x − running_mean_c)/√(running_var_c + eps)
+//   both:      y = γ_c·x̂ + β_c   (γ = "weight", β = "bias"; without affine, y = x̂)
+//
+// Performance: the work is split over channels with parallel_for, so each channel's reductions run on one thread in a
+// fixed order (the same numbers for any thread count). Sums are accumulated in double even for float. The training
+// forward makes two passes over x per channel (shifted sums for the statistics, then x̂ and y in one fused pass), the
+// backward two over dy (Σdy and Σdy·x̂, then dx). Caches and outputs are members, resized, so a steady-state step
+// does not allocate. A plain reference (reference::batch_norm_forward_train / _backward_train, loops in double) is
+// kept at the end of this file; the tests compare the two.
+#pragma once
+
+#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/layer.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace minitorch {
+
+struct BatchNormOptions {
+    std::size_t features = 0;  ///< C, the number of channels (PyTorch's num_features)
+    double eps = 1e-5;         ///< added to the variance before the square root
+    double momentum = 0.1;     ///< weight of the new batch statistic in the running averages
+    bool affine = true;        ///< learn a per-channel scale ("weight", init 1) and shift ("bias", init 0)
+};
+
+namespace detail {
+
+/// Where channel c's values lie in a contiguous [N, C, S] tensor (S = the product of the spatial extents):
+/// `runs` runs of `len` values; run r starts at flat index c·channel_step + r·run_step, its values `inner` apart.
+/// For S > 1 these are the N contiguous rows x[n, c, :]; for S = 1 ([N, C]) one strided run x[:, c].
+struct ChannelRuns {
+    std::size_t runs, len, run_step, inner, channel_step;
+    static ChannelRuns of(std::size_t batch, std::size_t channels, std::size_t spatial) {
+        if (spatial == 1) return {1, batch, 0, channels, 1};
+        return {batch, spatial, channels * spatial, 1, spatial};
+    }
+    std::size_t start(std::size_t c, std::size_t r) const { return c * channel_step + r * run_step; }
+};
+
+/// An Eigen array view of one run: contiguous (vectorised) or strided by `inner`.
+template <bool Strided, class P>
+auto run_view(P* p, std::size_t len, std::size_t inner) {
+    using Array = Eigen::Array<std::remove_const_t<P>, Eigen::Dynamic, 1>;
+    using A = std::conditional_t<std::is_const_v<P>, const Array, Array>;
+    const auto n = static_cast<Eigen::Index>(len);
+    if constexpr (Strided)
+        return Eigen::Map<A, Eigen::Unaligned, Eigen::InnerStride<>>(
+            p, n, Eigen::InnerStride<>(static_cast<Eigen::Index>(inner)));
+    else
+        return Eigen::Map<A, Eigen::Unaligned>(p, n);
+}
+
+}  // namespace detail
+
+/// Batch normalisation over dimension 1. Dims = 1: input [N, C] or [N, C, L] (BatchNorm1d); Dims = 2: input
+/// [N, C, H, W] (BatchNorm2d). Use the aliases BatchNorm1d and BatchNorm2d.
+template <class T, int Dims>
+class BatchNorm : public TrainingMode {
+    static_assert(Dims == 1 || Dims == 2, "BatchNorm: Dims is 1 (BatchNorm1d) or 2 (BatchNorm2d)");
+
+  public:
+    using scalar_type = T;
+
+    /// γ = 1, β = 0, running_mean = 0, running_var = 1, num_batches_tracked = 0, as in PyTorch.
+    explicit BatchNorm(BatchNormOptions options)
+        : opt_(options),
+          running_mean_({options.features}, T(0)),
+          running_var_({options.features}, T(1)),
+          num_batches_tracked_(Shape{}, T(0)),
+          inv_std_(options.features, 0.0) {
+        const std::string name = "BatchNorm" + std::to_string(Dims) + "d";
+        if (opt_.features == 0) throw std::invalid_argument(name + ": features must be positive, got 0");
+        if (!(opt_.eps >= 0.0))
+            throw std::invalid_argument(name + ": eps must be ≥ 0, got " + std::to_string(opt_.eps));
+        if (!(opt_.momentum >= 0.0 && opt_.momentum <= 1.0))
+            throw std::invalid_argument(name + ": momentum must be in [0, 1], got " + std::to_string(opt_.momentum));
+        if (opt_.affine) {
+            weight_ = Tensor<T>({opt_.features}, T(1));
+            weight_grad_ = Tensor<T>({opt_.features}, T(0));
+            bias_ = Tensor<T>({opt_.features}, T(0));
+            bias_grad_ = Tensor<T>({opt_.features}, T(0));
+        }
+    }
+
+    /// "BatchNorm2d(16)"; options that differ from PyTorch's defaults are appended, e.g. "BatchNorm1d(8,
+    /// affine=false)".
+    std::string describe() const {
+        std::ostringstream s;
+        s << "BatchNorm" << Dims << "d(" << opt_.features;
+        if (opt_.eps != 1e-5) s << ", eps=" << opt_.eps;
+        if (opt_.momentum != 0.1) s << ", momentum=" << opt_.momentum;
+        if (!opt_.affine) s << ", affine=false";
+        s << ')';
+        return s.str();
+    }
+
+    Shape output_shape(const Shape& in) const {
+        const std::string c = std::to_string(opt_.features);
+        if constexpr (Dims == 2)
+            check_input(in.size() == 4 && in[1] == opt_.features, describe(), "[N, " + c + ", H, W]", in);
+        else
+            check_input((in.size() == 2 || in.size() == 3) && in[1] == opt_.features, describe(),
+                        "[N, " + c + "] or [N, " + c + ", L]", in);
+        return in;
+    }
+
+    // x: [N, C, H, W] (2d) or [N, C] / [N, C, L] (1d) → y: x's shape.
+    //   training: y = γ·(x − μ)·inv_std + β with the batch statistics (cached: x̂, inv_std); updates the running ones
+    //   eval:     y = (x − running_mean)·scale + β, scale = γ/√(running_var + eps) (no cache)
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(output_shape(x.shape()));
+        const std::size_t batch = x.dim(0), spatial = spatial_size(x.shape());
+        const auto runs = detail::ChannelRuns::of(batch, opt_.features, spatial);
+        if (!is_training()) {
+            has_cache_ = false;
+            if (runs.inner == 1)
+                forward_eval<false>(x, runs);
+            else
+                forward_eval<true>(x, runs);
+            return y_;
+        }
+        count_ = batch * spatial;
+        if (count_ <= 1)
+            throw std::invalid_argument(describe() +
+                                        ": expected more than 1 value per channel when training, got input " +
+                                        to_string(x.shape()));
+        if (opt_.affine) xhat_.resize(x.shape());  // without affine, y is x̂ and serves as the cache
+        if (runs.inner == 1)
+            forward_train<false>(x, runs);
+        else
+            forward_train<true>(x, runs);
+        num_batches_tracked_[0] += T(1);
+        has_cache_ = true;
+        return y_;
+    }
+
+    // dy: y's shape → dx: x's shape.   With k = γ·inv_std, per channel over its n values:
+    //   dx = k·(dy − Σdy/n − x̂·Σ(dy·x̂)/n),   dγ += Σ dy·x̂,   dβ += Σ dy
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(dy.shape());
+        const auto runs = detail::ChannelRuns::of(dy.dim(0), opt_.features, spatial_size(dy.shape()));
+        if (runs.inner == 1)
+            backward_train<false>(dy, runs);
+        else
+            backward_train<true>(dy, runs);
+        return dx_;
+    }
+
+    /// weight, bias (trainable; absent without affine), then the buffers running_mean, running_var,
+    /// num_batches_tracked (grad == nullptr), in PyTorch's state_dict order.
+    std::vector<ParameterRef<T>> parameters() {
+        std::vector<ParameterRef<T>> p;
+        if (opt_.affine) {
+            p.push_back({"weight", &weight_, &weight_grad_});
+            p.push_back({"bias", &bias_, &bias_grad_});
+        }
+        p.push_back({"running_mean", &running_mean_, nullptr});
+        p.push_back({"running_var", &running_var_, nullptr});
+        p.push_back({"num_batches_tracked", &num_batches_tracked_, nullptr});
+        return p;
+    }
+
+    const BatchNormOptions& options() const noexcept { return opt_; }
+    const Tensor<T>& weight() const noexcept { return weight_; }
+    const Tensor<T>& bias() const noexcept { return bias_; }
+    const Tensor<T>& weight_grad() const noexcept { return weight_grad_; }
+    const Tensor<T>& bias_grad() const noexcept { return bias_grad_; }
+    const Tensor<T>& running_mean() const noexcept { return running_mean_; }
+    const Tensor<T>& running_var() const noexcept { return running_var_; }
+    /// Rank-0 tensor (shape []) holding the number of training-mode forwards; exact in float up to 2^24 batches.
+    const Tensor<T>& num_batches_tracked() const noexcept { return num_batches_tracked_; }
+    /// weight: [C]
+    void set_weight(const Tensor<T>& w) {
+        require_affine("set_weight");
+        assign_parameter(weight_, w, describe() + ".set_weight");
+    }
+    /// bias: [C]
+    void set_bias(const Tensor<T>& b) {
+        require_affine("set_bias");
+        assign_parameter(bias_, b, describe() + ".set_bias");
+    }
+    /// running_mean: [C]
+    void set_running_mean(const Tensor<T>& m) { assign_parameter(running_mean_, m, describe() + ".set_running_mean"); }
+    /// running_var: [C]
+    void set_running_var(const Tensor<T>& v) { assign_parameter(running_var_, v, describe() + ".set_running_var"); }
+
+  private:
+    static std::size_t spatial_size(const Shape& s) {
+        std::size_t n = 1;
+        for (std::size_t d = 2; d < s.size(); ++d) n *= s[d];
+        return n;
+    }
+    void require_affine(const char* what) const {
+        if (!opt_.affine)
+            throw std::logic_error(describe() + "." + what + ": this layer was built without affine parameters");
+    }
+    double gamma(std::size_t c) const { return opt_.affine ? static_cast<double>(weight_[c]) : 1.0; }
+    double beta(std::size_t c) const { return opt_.affine ? static_cast<double>(bias_[c]) : 0.0; }
+
+    template <bool Strided>
+    void forward_train(const Tensor<T>& x, const detail::ChannelRuns& runs) {
+        const T* xp = x.data();
+        T* yp = y_.data();
+        T* hp = opt_.affine ? xhat_.data() : yp;
+        const double n = static_cast<double>(count_), m = opt_.momentum;
+        parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t c = begin; c < end; ++c) {
+                // Pass 1: Σd and Σd² of d = x − K, K = the channel's first value (shifted sums: no cancellation
+                // when the mean is large against the spread), in double.
+                const double shift = static_cast<double>(xp[runs.start(c, 0)]);
+                double s1 = 0, s2 = 0;
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const auto xr = detail::run_view<Strided>(xp + runs.start(c, r), runs.len, runs.inner);
+                    const auto d = xr.template cast<double>() - shift;
+                    s1 += d.sum();
+                    s2 += d.square().sum();
+                }
+                const double mean_d = s1 / n;
+                const double mean = shift + mean_d;
+                const double var = std::max((s2 - s1 * mean_d) / n, 0.0);  // biased: normalises the batch
+                const double inv_std = 1.0 / std::sqrt(var + opt_.eps);
+                inv_std_[c] = inv_std;
+                // Pass 2 (fused): x̂ = (x − μ)·inv_std and y = γ·x̂ + β. μ is split into mu_hi + mu_lo, both T: in
+                // float, rounding μ itself would shift x̂ by up to ½ulp(μ)·inv_std (3e-3 for μ = 1000, σ = 0.01),
+                // while x − mu_hi is exact for x near μ and mu_lo carries the rest.
+                const T mu_hi = static_cast<T>(mean), mu_lo = static_cast<T>(mean - static_cast<double>(mu_hi));
+                const T is = static_cast<T>(inv_std);
+                const T g = static_cast<T>(gamma(c)), b = static_cast<T>(beta(c));
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    const auto xr = detail::run_view<Strided>(xp + at, runs.len, runs.inner);
+                    auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
+                    hr = ((xr - mu_hi) - mu_lo) * is;
+                    if (opt_.affine) detail::run_view<Strided>(yp + at, runs.len, runs.inner) = hr * g + b;
+                }
+                // Running statistics: the UNBIASED variance σ²·n/(n − 1), as PyTorch stores it.
+                running_mean_[c] = static_cast<T>((1 - m) * static_cast<double>(running_mean_[c]) + m * mean);
+                running_var_[c] =
+                    static_cast<T>((1 - m) * static_cast<double>(running_var_[c]) + m * var * n / (n - 1));
+            }
+        });
+    }
+
+    template <bool Strided>
+    void forward_eval(const Tensor<T>& x, const detail::ChannelRuns& runs) {
+        const T* xp = x.data();
+        T* yp = y_.data();
+        parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t c = begin; c < end; ++c) {
+                // (x − running_mean)·scale + β rather than x·scale + (β − running_mean·scale): the subtraction of two
+                // T values is exact for x near the mean, where the folded form cancels (PyTorch folds).
+                const T a = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
+                const T rm = running_mean_[c], b = static_cast<T>(beta(c));
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
+                        (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - rm) * a + b;
+                }
+            }
+        });
+    }
+
+    template <bool Strided>
+    void backward_train(const Tensor<T>& dy, const detail::ChannelRuns& runs) {
+        const T* gp = dy.data();
+        const T* hp = opt_.affine ? xhat_.data() : y_.data();
+        T* dxp = dx_.data();
+        const double n = static_cast<double>(count_);
+        parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t c = begin; c < end; ++c) {
+                // Pass 1: Σdy and Σdy·x̂, in double.
+                double sum_dy = 0, sum_dy_xhat = 0;
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    const auto dyr = detail::run_view<Strided>(gp + at, runs.len, runs.inner);
+                    const auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
+                    sum_dy += dyr.template cast<double>().sum();
+                    sum_dy_xhat += (dyr.template cast<double>() * hr.template cast<double>()).sum();
+                }
+                // Pass 2: dx = k·(dy − a − x̂·b), k = γ·inv_std, a = Σdy/n, b = Σ(dy·x̂)/n.
+                const T k = static_cast<T>(gamma(c) * inv_std_[c]);
+                const T a = static_cast<T>(sum_dy / n), b = static_cast<T>(sum_dy_xhat / n);
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    const auto dyr = detail::run_view<Strided>(gp + at, runs.len, runs.inner);
+                    const auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
+                    detail::run_view<Strided>(dxp + at, runs.len, runs.inner) = k * (dyr - a - hr * b);
+                }
+                if (opt_.affine) {
+                    weight_grad_[c] += static_cast<T>(sum_dy_xhat);
+                    bias_grad_[c] += static_cast<T>(sum_dy);
+                }
+            }
+        });
+    }
+
+    BatchNormOptions opt_;
+    Tensor<T> weight_, weight_grad_, bias_, bias_grad_;  // [C] each (empty without affine)
+    Tensor<T> running_mean_, running_var_;               // [C] buffers
+    Tensor<T> num_batches_tracked_;                      // [] buffer
+    std::vector<double> inv_std_;                        // cache: 1/√(σ² + eps) per channel, [C]
+    Tensor<T> xhat_;                                     // cache: x̂, x's shape (affine only; else y_ is x̂)
+    std::size_t count_ = 0;                              // cache: n = N·H·W of the cached forward
+    Tensor<T> y_, dx_;                                   // outputs, reused between steps
+    bool has_cache_ = false;
+};
+
+/// BatchNorm1d<T>({.features = C}): input [N, C] or [N, C, L].
+template <class T>
+using BatchNorm1d = BatchNorm<T, 1>;
+/// BatchNorm2d<T>({.features = C}): input [N, C, H, W].
+template <class T>
+using BatchNorm2d = BatchNorm<T, 2>;
+
+namespace reference {
+
+/// The plain training-mode batch-norm forward, for tests: per channel, the mean, then the mean squared deviation
+/// (biased variance), then y = γ·(x − μ)/√(σ² + eps) + β, with straightforward loops in double.
+/// x: [N, C, ...]; gamma, beta: [C], or empty for γ = 1, β = 0 → y: x's shape; mean, var: [C] (resized).
+template <class T>
+void batch_norm_forward_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, double eps,
+                              Tensor<double>& y, std::vector<double>& mean, std::vector<double>& var) {
+    const std::size_t batch = x.dim(0), channels = x.dim(1), spatial = x.size() / (batch * channels);
+    const double n = static_cast<double>(batch * spatial);
+    y.resize(x.shape());
+    mean.assign(channels, 0.0);
+    var.assign(channels, 0.0);
+    for (std::size_t c = 0; c < channels; ++c) {
+        for (std::size_t i = 0; i < batch; ++i)
+            for (std::size_t s = 0; s < spatial; ++s)
+                mean[c] += static_cast<double>(x[(i * channels + c) * spatial + s]);
+        mean[c] /= n;
+        for (std::size_t i = 0; i < batch; ++i)
+            for (std::size_t s = 0; s < spatial; ++s) {
+                const double d = static_cast<double>(x[(i * channels + c) * spatial + s]) - mean[c];
+                var[c] += d * d;
+            }
+        var[c] /= n;
+        const double g = gamma.empty() ? 1.0 : static_cast<double>(gamma[c]);
+        const double b = beta.empty() ? 0.0 : static_cast<double>(beta[c]);
+        for (std::size_t i = 0; i < batch; ++i)
+            for (std::size_t s = 0; s < spatial; ++s) {
+                const std::size_t at = (i * channels + c) * spatial + s;
+                y[at] = g * (static_cast<double>(x[at]) - mean[c]) / std::sqrt(var[c] + eps) + b;
+            }
+    }
+}
+
+/// The plain training-mode batch-norm backward, for tests: recomputes the statistics from x and applies
+/// dx = (γ/(n·√(σ² + eps)))·(n·dy − Σdy − x̂·Σ(dy·x̂)), dγ = Σ dy·x̂, dβ = Σ dy, with loops in double.
+/// x, dy: [N, C, ...]; gamma: [C] or empty → dx: x's shape; dgamma, dbeta: [C] (resized; assigned, not accumulated).
+template <class T>
+void batch_norm_backward_train(const Tensor<T>& x, const Tensor<T>& gamma, double eps, const Tensor<T>& dy,
+                               Tensor<double>& dx, std::vector<double>& dgamma, std::vector<double>& dbeta) {
+    Tensor<double> xhat;
+    std::vector<double> mean, var;
+    batch_norm_forward_train(x, Tensor<T>(), Tensor<T>(), eps, xhat, mean, var);  // γ = 1, β = 0: y is x̂
+    const std::size_t batch = x.dim(0), channels = x.dim(1), spatial = x.size() / (batch * channels);
+    const double n = static_cast<double>(batch * spatial);
+    dx.resize(x.shape());
+    dgamma.assign(channels, 0.0);
+    dbeta.assign(channels, 0.0);
+    for (std::size_t c = 0; c < channels; ++c) {
+        for (std::size_t i = 0; i < batch; ++i)
+            for (std::size_t s = 0; s < spatial; ++s) {
+                const std::size_t at = (i * channels + c) * spatial + s;
+                dgamma[c] += static_cast<double>(dy[at]) * xhat[at];
+                dbeta[c] += static_cast<double>(dy[at]);
+            }
+        const double g = gamma.empty() ? 1.0 : static_cast<double>(gamma[c]);
+        const double k = g / (n * std::sqrt(var[c] + eps));
+        for (std::size_t i = 0; i < batch; ++i)
+            for (std::size_t s = 0; s < spatial; ++s) {
+                const std::size_t at = (i * channels + c) * spatial + s;
+                dx[at] = k * (n * static_cast<double>(dy[at]) - dbeta[c] - xhat[at] * dgamma[c]);
+            }
+    }
+}
+
+}  // namespace reference
+
+}  // namespace minitorch

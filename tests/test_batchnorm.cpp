@@ -1,0 +1,326 @@
+// BatchNorm1d / BatchNorm2d: normalisation, running statistics (unbiased variance), gradient checks in training and
+// eval mode, the fast kernel against the plain reference, thread-count independence, accumulation, errors.
+#include <minitorch/gradcheck.hpp>
+#include <minitorch/kernels/parallel.hpp>
+#include <minitorch/layers/batchnorm.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+using namespace minitorch;
+
+namespace {
+Tensor<double> random_tensor(Shape shape, std::uint64_t seed, double mean = 0, double stddev = 1) {
+    Generator gen(seed);
+    Tensor<double> t(std::move(shape));
+    normal_(t, mean, stddev, gen);
+    return t;
+}
+
+/// Per-channel mean and biased variance of a [N, C, ...] tensor, computed directly (two passes, double).
+void channel_stats(const Tensor<double>& x, std::vector<double>& mean, std::vector<double>& var) {
+    const std::size_t batch = x.dim(0), channels = x.dim(1), spatial = x.size() / (batch * channels);
+    mean.assign(channels, 0.0);
+    var.assign(channels, 0.0);
+    for (std::size_t c = 0; c < channels; ++c) {
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t s = 0; s < spatial; ++s) mean[c] += x[(n * channels + c) * spatial + s];
+        mean[c] /= static_cast<double>(batch * spatial);
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t s = 0; s < spatial; ++s) {
+                const double d = x[(n * channels + c) * spatial + s] - mean[c];
+                var[c] += d * d;
+            }
+        var[c] /= static_cast<double>(batch * spatial);
+    }
+}
+
+template <class BN>
+void set_random_affine(BN& bn, std::size_t channels, std::uint64_t seed) {
+    bn.set_weight(random_tensor({channels}, seed, 1.0, 0.5));
+    bn.set_bias(random_tensor({channels}, seed + 1, 0.0, 0.5));
+}
+}  // namespace
+
+TEST_CASE("BatchNorm2d: training forward normalises each channel with the biased batch variance") {
+    BatchNorm2d<double> bn({.features = 3});
+    const auto x = random_tensor({4, 3, 5, 6}, 1, 2.0, 3.0);
+    const auto& y = bn.forward(x);
+    std::vector<double> xm, xv, ym, yv;
+    channel_stats(x, xm, xv);
+    channel_stats(y, ym, yv);
+    for (std::size_t c = 0; c < 3; ++c) {
+        CHECK(std::abs(ym[c]) < 1e-12);
+        // normalised with the biased variance σ²: var(x̂) = σ²/(σ² + eps) exactly (up to rounding)
+        CHECK(yv[c] == doctest::Approx(xv[c] / (xv[c] + 1e-5)).epsilon(1e-12));
+    }
+    // with γ, β: y = γ·x̂ + β elementwise
+    BatchNorm2d<double> affine({.features = 3});
+    set_random_affine(affine, 3, 7);
+    const auto& ya = affine.forward(x);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::size_t c = (i / 30) % 3;
+        CHECK(ya[i] == doctest::Approx(affine.weight()[c] * y[i] + affine.bias()[c]).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("BatchNorm: running statistics follow PyTorch's update with the unbiased variance") {
+    BatchNorm2d<double> bn({.features = 2, .momentum = 0.3});
+    std::vector<double> rm(2, 0.0), rv(2, 1.0), mean, var;
+    for (std::uint64_t step = 0; step < 4; ++step) {
+        const auto x = random_tensor({3, 2, 3, 5}, 100 + step, 1.0 + static_cast<double>(step), 2.0);
+        bn.forward(x);
+        channel_stats(x, mean, var);
+        const double n = 3 * 3 * 5;
+        for (std::size_t c = 0; c < 2; ++c) {
+            rm[c] = 0.7 * rm[c] + 0.3 * mean[c];
+            rv[c] = 0.7 * rv[c] + 0.3 * var[c] * n / (n - 1);
+        }
+    }
+    for (std::size_t c = 0; c < 2; ++c) {
+        CHECK(bn.running_mean()[c] == doctest::Approx(rm[c]).epsilon(1e-13));
+        CHECK(bn.running_var()[c] == doctest::Approx(rv[c]).epsilon(1e-13));
+    }
+    CHECK(bn.num_batches_tracked().shape() == Shape{});
+    CHECK(bn.num_batches_tracked()[0] == 4.0);
+
+    // eval: normalises with the running statistics, updates nothing
+    bn.eval();
+    const auto x = random_tensor({2, 2, 3, 5}, 9);
+    const auto& y = bn.forward(x);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::size_t c = (i / 15) % 2;
+        CHECK(y[i] == doctest::Approx((x[i] - rm[c]) / std::sqrt(rv[c] + 1e-5)).epsilon(1e-12));
+    }
+    CHECK(bn.num_batches_tracked()[0] == 4.0);
+    CHECK(bn.running_mean()[0] == doctest::Approx(rm[0]).epsilon(1e-13));
+}
+
+TEST_CASE("BatchNorm1d: [N, C] and [N, C, L] running statistics and normalisation") {
+    BatchNorm1d<double> bn({.features = 3});
+    const auto x = random_tensor({5, 3}, 3, -1.0, 0.5);
+    const auto& y = bn.forward(x);
+    std::vector<double> mean, var, ym, yv;
+    channel_stats(x, mean, var);
+    channel_stats(y, ym, yv);
+    for (std::size_t c = 0; c < 3; ++c) {
+        CHECK(std::abs(ym[c]) < 1e-12);
+        CHECK(yv[c] == doctest::Approx(var[c] / (var[c] + 1e-5)).epsilon(1e-12));
+        CHECK(bn.running_mean()[c] == doctest::Approx(0.1 * mean[c]).epsilon(1e-13));
+        CHECK(bn.running_var()[c] == doctest::Approx(0.9 + 0.1 * var[c] * 5.0 / 4.0).epsilon(1e-13));
+    }
+    const auto x3 = random_tensor({2, 3, 4}, 4);
+    const auto& y3 = bn.forward(x3);
+    channel_stats(y3, ym, yv);
+    for (std::size_t c = 0; c < 3; ++c) CHECK(std::abs(ym[c]) < 1e-12);
+    CHECK(bn.num_batches_tracked()[0] == 2.0);
+}
+
+TEST_CASE("BatchNorm2d: gradcheck in training mode on an odd spatial size") {
+    BatchNorm2d<double> bn({.features = 2});
+    set_random_affine(bn, 2, 21);
+    const auto r = gradcheck(bn, random_tensor({3, 2, 5, 3}, 22, 0.5, 2.0));
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("BatchNorm1d: gradcheck in training mode on [4, 3] and [3, 2, 4]") {
+    BatchNorm1d<double> bn({.features = 3});
+    set_random_affine(bn, 3, 31);
+    auto r = gradcheck(bn, random_tensor({4, 3}, 32));
+    INFO(r.report);
+    CHECK(r.ok);
+    BatchNorm1d<double> bn2({.features = 2});
+    set_random_affine(bn2, 2, 33);
+    r = gradcheck(bn2, random_tensor({3, 2, 4}, 34));
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("BatchNorm2d: gradcheck without affine parameters") {
+    BatchNorm2d<double> bn({.features = 2, .affine = false});
+    CHECK(bn.parameters().size() == 3);
+    const auto r = gradcheck(bn, random_tensor({2, 2, 3, 3}, 41));
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("BatchNorm2d: eval mode is the affine map dx = γ·dy/√(running_var + eps)") {
+    // The contract has backward only after a training forward, so the eval-mode derivative is checked here as a
+    // formula against finite differences of the eval-mode forward.
+    BatchNorm2d<double> bn({.features = 2});
+    set_random_affine(bn, 2, 51);
+    bn.set_running_mean(Tensor<double>({2}, {0.3, -1.2}));
+    bn.set_running_var(Tensor<double>({2}, {0.5, 2.5}));
+    bn.eval();
+    Tensor<double> x = random_tensor({3, 2, 4, 3}, 52);
+    const auto dy = random_tensor(x.shape(), 53);
+    const std::size_t spatial = 12;
+    Tensor<double> dx(x.shape()), dgamma({2}), dbeta({2});
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::size_t c = (i / spatial) % 2;
+        const double inv_std = 1 / std::sqrt(bn.running_var()[c] + 1e-5);
+        dx[i] = bn.weight()[c] * dy[i] * inv_std;
+        dgamma[c] += dy[i] * (x[i] - bn.running_mean()[c]) * inv_std;
+        dbeta[c] += dy[i];
+    }
+    auto params = bn.parameters();
+    std::vector<GradcheckTarget> targets{
+        {"input", &x, dx}, {"weight", params[0].value, dgamma}, {"bias", params[1].value, dbeta}};
+    const auto f = [&] { return detail::dot(bn.forward(x), dy); };
+    const auto r = check_gradients(f, targets);
+    INFO(r.report);
+    CHECK(r.ok);
+    CHECK(bn.num_batches_tracked()[0] == 0.0);
+    CHECK_THROWS_WITH_AS(bn.backward(dy), doctest::Contains("BatchNorm2d(2): backward called without a training-mode"),
+                         std::logic_error);
+}
+
+TEST_CASE("BatchNorm: the fast kernel matches the plain reference (double and float)") {
+    const Shape shapes[] = {{4, 3, 5, 7}, {6, 3, 1, 1}};
+    for (const Shape& shape : shapes) {
+        const auto xd = random_tensor(shape, 61, 0.7, 1.5);
+        const auto dyd = random_tensor(shape, 62);
+        const auto gamma = random_tensor({3}, 63, 1.0, 0.5), beta = random_tensor({3}, 64);
+        Tensor<double> y_ref, dx_ref;
+        std::vector<double> mean, var, dgamma, dbeta;
+        reference::batch_norm_forward_train(xd, gamma, beta, 1e-5, y_ref, mean, var);
+        reference::batch_norm_backward_train(xd, gamma, 1e-5, dyd, dx_ref, dgamma, dbeta);
+
+        BatchNorm2d<double> bn({.features = 3});
+        bn.set_weight(gamma);
+        bn.set_bias(beta);
+        const auto& y = bn.forward(xd);
+        for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(y_ref[i]).epsilon(1e-12));
+        const auto& dx = bn.backward(dyd);
+        for (std::size_t i = 0; i < dx.size(); ++i) CHECK(dx[i] == doctest::Approx(dx_ref[i]).epsilon(1e-10));
+        for (std::size_t c = 0; c < 3; ++c) {
+            CHECK(bn.weight_grad()[c] == doctest::Approx(dgamma[c]).epsilon(1e-12));
+            CHECK(bn.bias_grad()[c] == doctest::Approx(dbeta[c]).epsilon(1e-12));
+        }
+
+        // float: the same within float rounding (sums are accumulated in double)
+        BatchNorm2d<float> bf({.features = 3});
+        bf.set_weight(gamma.cast<float>());
+        bf.set_bias(beta.cast<float>());
+        const auto xf = xd.cast<float>();
+        const auto& yf = bf.forward(xf);
+        const auto& dxf = bf.backward(dyd.cast<float>());
+        double y_err = 0, dx_err = 0, dx_scale = 0;
+        for (std::size_t i = 0; i < yf.size(); ++i) {
+            y_err = std::max(y_err, std::abs(yf[i] - y_ref[i]));
+            dx_err = std::max(dx_err, std::abs(dxf[i] - dx_ref[i]));
+            dx_scale = std::max(dx_scale, std::abs(dx_ref[i]));
+        }
+        CHECK(y_err < 2e-6);
+        CHECK(dx_err < 2e-6 * dx_scale);
+    }
+}
+
+TEST_CASE("BatchNorm2d<float>: statistics stay accurate for a large mean (shifted sums in double)") {
+    const auto xd = random_tensor({8, 2, 6, 6}, 71, 1000.0, 0.01);
+    const auto xf = xd.cast<float>();
+    Tensor<double> y_ref;
+    std::vector<double> mean, var;
+    reference::batch_norm_forward_train(xf, Tensor<float>(), Tensor<float>(), 1e-5, y_ref, mean, var);
+    BatchNorm2d<float> bn({.features = 2});
+    const auto& y = bn.forward(xf);
+    double err = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) err = std::max(err, std::abs(y[i] - y_ref[i]));
+    // σ ≈ 0.01 against μ = 1000 (float's ulp at 1000 is 6e-5): a float E[x²] − E[x]² would lose the variance
+    // entirely, and rounding μ to float before subtracting would shift x̂ by up to 3e-3. Both are avoided (double
+    // shifted sums, μ split into two floats), so x̂ is as accurate as float allows for values of size ~3.
+    CHECK(err < 1e-5);
+    for (std::size_t c = 0; c < 2; ++c)
+        CHECK(bn.running_var()[c] == doctest::Approx(0.9 + 0.1 * var[c] * 288.0 / 287.0).epsilon(1e-6));
+}
+
+TEST_CASE("BatchNorm2d: results do not depend on the thread count") {
+    const auto x = random_tensor({5, 7, 4, 6}, 81).cast<float>();
+    const auto dy = random_tensor({5, 7, 4, 6}, 82).cast<float>();
+    const auto run = [&](std::size_t threads) {
+        set_num_threads(threads);
+        BatchNorm2d<float> bn({.features = 7});
+        Tensor<float> y = bn.forward(x), dx = bn.backward(dy);
+        Tensor<float> dgamma = bn.weight_grad(), rv = bn.running_var();
+        set_num_threads(1);
+        return std::vector<Tensor<float>>{y, dx, dgamma, rv};
+    };
+    const auto one = run(1), two = run(2);
+    for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i] == two[i]);  // bit-identical
+}
+
+TEST_CASE("BatchNorm: parameter gradients accumulate; outputs are reused between steps") {
+    BatchNorm2d<double> bn({.features = 2});
+    const auto x = random_tensor({2, 2, 3, 3}, 91), dy = random_tensor({2, 2, 3, 3}, 92);
+    const double* y_storage = bn.forward(x).data();
+    bn.backward(dy);
+    const Tensor<double> w_once = bn.weight_grad(), b_once = bn.bias_grad();
+    bn.backward(dy);
+    for (std::size_t c = 0; c < 2; ++c) {
+        CHECK(bn.weight_grad()[c] == doctest::Approx(2 * w_once[c]));
+        CHECK(bn.bias_grad()[c] == doctest::Approx(2 * b_once[c]));
+        CHECK(w_once[c] != 0.0);
+    }
+    CHECK(bn.forward(x).data() == y_storage);  // same shape: the output storage is kept
+}
+
+TEST_CASE("BatchNorm: parameters, buffers and describe()") {
+    BatchNorm2d<float> bn({.features = 16});
+    CHECK(bn.describe() == "BatchNorm2d(16)");
+    CHECK(BatchNorm1d<float>({.features = 8, .eps = 1e-3, .affine = false}).describe() ==
+          "BatchNorm1d(8, eps=0.001, affine=false)");
+    const auto p = bn.parameters();
+    REQUIRE(p.size() == 5);
+    const char* names[] = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
+    for (std::size_t i = 0; i < 5; ++i) {
+        CHECK(p[i].name == names[i]);
+        CHECK(p[i].trainable() == (i < 2));
+    }
+    CHECK(*p[0].value == Tensor<float>({16}, 1.0f));
+    CHECK(*p[1].value == Tensor<float>({16}, 0.0f));
+    CHECK(*p[2].value == Tensor<float>({16}, 0.0f));
+    CHECK(*p[3].value == Tensor<float>({16}, 1.0f));
+    CHECK(p[4].value->shape() == Shape{});
+    CHECK((*p[4].value)[0] == 0.0f);
+    static_assert(Layer<BatchNorm2d<float>> && Layer<BatchNorm1d<double>>);
+}
+
+TEST_CASE("BatchNorm: shape, batch-size and option errors") {
+    BatchNorm2d<float> bn({.features = 16});
+    CHECK_THROWS_WITH_AS(bn.forward(Tensor<float>({128, 10, 24, 24})),
+                         "BatchNorm2d(16): expected input [N, 16, H, W], got [128, 10, 24, 24]", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(bn.forward(Tensor<float>({128, 16})),
+                         "BatchNorm2d(16): expected input [N, 16, H, W], got [128, 16]", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(bn.forward(Tensor<float>({1, 16, 1, 1})),
+                         "BatchNorm2d(16): expected more than 1 value per channel when training, got input "
+                         "[1, 16, 1, 1]",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(bn.backward(Tensor<float>({2, 16, 1, 1})),
+                         doctest::Contains("BatchNorm2d(16): backward called without a training-mode forward"),
+                         std::logic_error);
+    bn.forward(Tensor<float>({2, 16, 1, 1}));  // two values per channel are enough
+    CHECK_THROWS_WITH_AS(bn.backward(Tensor<float>({2, 16, 1, 2})),
+                         "BatchNorm2d(16): expected gradient of the output's shape [2, 16, 1, 1], got [2, 16, 1, 2]",
+                         std::invalid_argument);
+    bn.eval();
+    CHECK(bn.forward(Tensor<float>({1, 16, 1, 1})).shape() == Shape{1, 16, 1, 1});  // one sample is fine in eval
+
+    BatchNorm1d<float> b1({.features = 3});
+    CHECK_THROWS_WITH_AS(b1.forward(Tensor<float>({4, 5})),
+                         "BatchNorm1d(3): expected input [N, 3] or [N, 3, L], got [4, 5]", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(b1.forward(Tensor<float>({1, 3})),
+                         "BatchNorm1d(3): expected more than 1 value per channel when training, got input [1, 3]",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(BatchNorm2d<float>({.features = 0}), "BatchNorm2d: features must be positive, got 0",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(BatchNorm2d<float>({.features = 2, .momentum = 1.5}),
+                         doctest::Contains("BatchNorm2d: momentum must be in [0, 1]"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(BatchNorm1d<float>({.features = 2, .affine = false}).set_weight(Tensor<float>({2})),
+                         "BatchNorm1d(2, affine=false).set_weight: this layer was built without affine parameters",
+                         std::logic_error);
+    CHECK_THROWS_WITH_AS(bn.set_running_var(Tensor<float>({15})),
+                         "BatchNorm2d(16).set_running_var: expected shape [16], got [15]", std::invalid_argument);
+}
