@@ -1,0 +1,253 @@
+// minitorch/layers/conv2d.hpp — 2-d convolution (PyTorch's nn.Conv2d: a cross-correlation with zero padding),
+// computed as im2col + one matrix product per image, parallel over the batch.
+// Derivation: docs/layers/conv2d.md. Tests: tests/test_conv2d.cpp (against kernels/conv_reference.hpp).
+//
+//   Conv2d<float> conv({.in = 16, .out = 32, .kernel = 3});
+//   Conv2d<float> rect({.in = 1, .out = 4, .kernel_h = 2, .kernel_w = 3, .stride = 2, .padding = 1, .bias = false});
+//
+// Per image n, with col_n = im2col(x_n): [C·kh·kw, outH·outW] and W viewed as [O, C·kh·kw]:
+//   forward    Y_n  = W·col_n + b·1ᵀ                     (Y_n is y[n] viewed as [O, outH·outW])
+//   backward   dW  += Σ_n dY_n·col_nᵀ,   db += Σ_n dY_n·1,   dcol_n = Wᵀ·dY_n,   dx_n = col2im(dcol_n)
+//
+// Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread owns a col buffer and
+// a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad() in thread order.
+// y and dx do not depend on the thread count at all (each image is computed by the same code whoever runs it); dW
+// and db are bit-identical for the same thread count, and with 1 thread they are exactly the single-threaded sums.
+//
+// Cache (training mode only): a copy of the input x. col is recomputed in backward instead of being kept for every
+// image — im2col is a copy, O(C·kh·kw·outH·outW) per image, against the GEMM's O times that, and keeping all cols
+// would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
+#pragma once
+
+#include "minitorch/kernels/im2col.hpp"
+#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/layer.hpp"
+#include "minitorch/random.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace minitorch {
+
+/// Give `kernel` for a square kernel, or `kernel_h` and `kernel_w` for a rectangular one (not both, unless they agree).
+struct Conv2dOptions {
+    std::size_t in = 0;        ///< in_channels
+    std::size_t out = 0;       ///< out_channels
+    std::size_t kernel = 0;    ///< square kernel size (0: use kernel_h × kernel_w)
+    std::size_t kernel_h = 0;  ///< kernel height (rectangular kernels)
+    std::size_t kernel_w = 0;  ///< kernel width (rectangular kernels)
+    std::size_t stride = 1;    ///< same stride along H and W
+    std::size_t padding = 0;   ///< zero padding on every side
+    bool bias = true;
+};
+
+template <class T>
+class Conv2d : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    /// Weights initialised as PyTorch does: W, b ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw.
+    explicit Conv2d(Conv2dOptions options, Generator& gen = default_generator())
+        : opt_(normalise(options)),
+          weight_({opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w}),
+          weight_grad_(weight_.shape()) {
+        const std::size_t fan_in = opt_.in * opt_.kernel_h * opt_.kernel_w;
+        kaiming_uniform_default_(weight_, fan_in, gen);
+        if (opt_.bias) {
+            bias_ = Tensor<T>({opt_.out});
+            bias_grad_ = Tensor<T>({opt_.out});
+            kaiming_uniform_default_(bias_, fan_in, gen);
+        }
+    }
+
+    /// "Conv2d(16→32, k=3)", with ", s=2", ", p=1", ", bias=false" only when not the default; "k=2×3" if not square.
+    std::string describe() const {
+        std::string s = "Conv2d(" + std::to_string(opt_.in) + "→" + std::to_string(opt_.out) + ", k=" +
+                        (opt_.kernel_h == opt_.kernel_w
+                             ? std::to_string(opt_.kernel_h)
+                             : std::to_string(opt_.kernel_h) + "×" + std::to_string(opt_.kernel_w));
+        if (opt_.stride != 1) s += ", s=" + std::to_string(opt_.stride);
+        if (opt_.padding != 0) s += ", p=" + std::to_string(opt_.padding);
+        if (!opt_.bias) s += ", bias=false";
+        return s + ")";
+    }
+
+    /// Kernel and stride along the spatial axes (the kernel height for a rectangular kernel).
+    Window window() const noexcept { return {opt_.kernel_h, opt_.stride}; }
+
+    /// [N, in, H, W] → [N, out, (H + 2p − kh)/s + 1, (W + 2p − kw)/s + 1]; needs H + 2p ≥ kh, W + 2p ≥ kw, H, W ≥ 1.
+    Shape output_shape(const Shape& in) const {
+        const std::size_t min_h = min_extent(opt_.kernel_h), min_w = min_extent(opt_.kernel_w);
+        const bool ok = in.size() == 4 && in[1] == opt_.in && in[2] >= min_h && in[3] >= min_w;
+        check_input(ok, describe(),
+                    "[N, " + std::to_string(opt_.in) + ", H, W] with " +
+                        (min_h == min_w ? "H, W ≥ " + std::to_string(min_h)
+                                        : "H ≥ " + std::to_string(min_h) + ", W ≥ " + std::to_string(min_w)),
+                    in);
+        const ConvGeometry g = geometry(in);
+        return {in[0], opt_.out, g.out_h(), g.out_w()};
+    }
+
+    // x: [N, C, H, W] → y: [N, O, outH, outW].   per image: col = im2col(x_n), Y_n = W·col + b·1ᵀ
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(output_shape(x.shape()));
+        const ConvGeometry g = geometry(x.shape());
+        const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
+        const std::size_t image = g.channels * g.height * g.width;
+        has_cache_ = is_training();
+        if (has_cache_) x_.resize(x.shape());  // filled per image below, by the thread that reads the image
+        ensure_thread_buffers();
+        const ConstMap Wm(weight_.data(), O, K);  // [O, C·kh·kw]
+        const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+            Tensor<T>& col = col_[t];
+            if (!g.is_identity()) col.resize({K, L});
+            for (std::size_t n = begin; n < end; ++n) {
+                const T* xn = x.data() + n * image;
+                if (has_cache_) std::copy(xn, xn + image, x_.data() + n * image);
+                if (!g.is_identity()) im2col(xn, g, col.data());       // col: [K, L]
+                const ConstMap C(g.is_identity() ? xn : col.data(), K, L);  // 1×1, s=1, p=0: col is x_n itself
+                Map Yn(y_.data() + n * O * L, O, L);                    // y[n]: [O, L]
+                Yn.noalias() = Wm * C;
+                if (opt_.bias) Yn.colwise() += b;
+            }
+        });
+        return y_;
+    }
+
+    // dy: [N, O, outH, outW] → dx: [N, C, H, W].
+    //   per image: col = im2col(x_n) (recomputed), dW += dY_n·colᵀ, db += dY_n·1, dcol = Wᵀ·dY_n, dx_n = col2im(dcol)
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        const ConvGeometry g = geometry(x_.shape());
+        const std::size_t N = x_.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
+        const std::size_t image = g.channels * g.height * g.width;
+        dx_.resize(x_.shape());
+        ensure_thread_buffers();
+        const ConstMap Wm(weight_.data(), O, K);
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+            Tensor<T>& col = col_[t];
+            Tensor<T>& dw = dw_partial_[t];
+            Tensor<T>& db = db_partial_[t];
+            dw.resize({O, K});
+            dw.zero();
+            Map dW(dw.data(), O, K);
+            if (opt_.bias) {
+                db.resize({O});
+                db.zero();
+            }
+            VectorMap dB(db.data(), opt_.bias ? O : 0);
+            if (!g.is_identity()) col.resize({K, L});
+            for (std::size_t n = begin; n < end; ++n) {
+                const T* xn = x_.data() + n * image;
+                T* dxn = dx_.data() + n * image;
+                const ConstMap dYn(dy.data() + n * O * L, O, L);  // dy[n]: [O, L]
+                if (g.is_identity()) {
+                    dW.noalias() += dYn * ConstMap(xn, K, L).transpose();
+                    Map(dxn, K, L).noalias() = Wm.transpose() * dYn;  // col2im is the identity too
+                } else {
+                    im2col(xn, g, col.data());
+                    Map colm(col.data(), K, L);
+                    dW.noalias() += dYn * colm.transpose();
+                    colm.noalias() = Wm.transpose() * dYn;  // col now holds dcol: [K, L]
+                    col2im(col.data(), g, dxn);             // dx_n = col2im(dcol), assigned
+                }
+                if (opt_.bias) dB += dYn.rowwise().sum();
+            }
+        });
+        // Reduce in thread order: same thread count → same bits; 1 thread → the single-threaded sum.
+        for (std::size_t t = 0; t < dw_partial_.size(); ++t) {
+            const Range r = chunk_of(N, dw_partial_.size(), t);
+            if (r.begin == r.end) continue;  // this thread had no image
+            weight_grad_.array() += dw_partial_[t].array();
+            if (opt_.bias) bias_grad_.array() += db_partial_[t].array();
+        }
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() {
+        std::vector<ParameterRef<T>> p{{"weight", &weight_, &weight_grad_}};
+        if (opt_.bias) p.push_back({"bias", &bias_, &bias_grad_});
+        return p;
+    }
+
+    /// The options with the kernel resolved: kernel_h and kernel_w always set; kernel set when they are equal.
+    const Conv2dOptions& options() const noexcept { return opt_; }
+    const Tensor<T>& weight() const noexcept { return weight_; }
+    const Tensor<T>& bias() const noexcept { return bias_; }
+    const Tensor<T>& weight_grad() const noexcept { return weight_grad_; }
+    const Tensor<T>& bias_grad() const noexcept { return bias_grad_; }
+    /// weight: [out, in, kh, kw]
+    void set_weight(const Tensor<T>& w) { assign_parameter(weight_, w, describe() + ".set_weight"); }
+    /// bias: [out]
+    void set_bias(const Tensor<T>& b) {
+        if (!opt_.bias) throw std::logic_error(describe() + ".set_bias: this layer was built without a bias");
+        assign_parameter(bias_, b, describe() + ".set_bias");
+    }
+
+private:
+    // Unaligned maps: images inside a batch tensor start at arbitrary offsets.
+    using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Map = Eigen::Map<Matrix>;
+    using ConstMap = Eigen::Map<const Matrix>;
+    using VectorMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+    using ConstVectorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+    static Conv2dOptions normalise(Conv2dOptions o) {
+        if (o.in == 0 || o.out == 0)
+            throw std::invalid_argument("Conv2d: in and out channels must be positive, got in=" + std::to_string(o.in) +
+                                        ", out=" + std::to_string(o.out));
+        if (o.kernel != 0) {
+            if ((o.kernel_h != 0 && o.kernel_h != o.kernel) || (o.kernel_w != 0 && o.kernel_w != o.kernel))
+                throw std::invalid_argument("Conv2d: kernel=" + std::to_string(o.kernel) + " conflicts with kernel_h=" +
+                                            std::to_string(o.kernel_h) + ", kernel_w=" + std::to_string(o.kernel_w) +
+                                            "; give either kernel or kernel_h and kernel_w");
+            o.kernel_h = o.kernel_w = o.kernel;
+        } else if (o.kernel_h == 0 || o.kernel_w == 0) {
+            throw std::invalid_argument("Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), "
+                                        "got kernel_h=" + std::to_string(o.kernel_h) +
+                                        ", kernel_w=" + std::to_string(o.kernel_w));
+        }
+        if (o.kernel_h == o.kernel_w) o.kernel = o.kernel_h;
+        if (o.stride == 0) throw std::invalid_argument("Conv2d: stride must be positive, got 0");
+        return o;
+    }
+
+    /// Smallest image extent along an axis for a kernel of size k: H + 2p ≥ k and H ≥ 1.
+    std::size_t min_extent(std::size_t k) const noexcept {
+        return k > 2 * opt_.padding ? k - 2 * opt_.padding : 1;
+    }
+
+    ConvGeometry geometry(const Shape& x) const {
+        return {.channels = opt_.in, .height = x[2], .width = x[3], .kernel_h = opt_.kernel_h,
+                .kernel_w = opt_.kernel_w, .stride = opt_.stride, .padding = opt_.padding};
+    }
+
+    /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
+    void ensure_thread_buffers() {
+        const std::size_t threads = num_threads();
+        if (col_.size() != threads) {
+            col_.resize(threads);
+            dw_partial_.resize(threads);
+            db_partial_.resize(threads);
+        }
+    }
+
+    Conv2dOptions opt_;
+    Tensor<T> weight_, weight_grad_;  // [out, in, kh, kw]
+    Tensor<T> bias_, bias_grad_;      // [out] (empty when bias = false)
+    Tensor<T> x_;                     // cache: the input, [N, C, H, W]
+    Tensor<T> y_, dx_;                // outputs, reused between steps
+    std::vector<Tensor<T>> col_;                     // per thread: [C·kh·kw, outH·outW] (col, then dcol)
+    std::vector<Tensor<T>> dw_partial_, db_partial_;  // per thread: [out, C·kh·kw], [out]
+    bool has_cache_ = false;
+};
+
+}  // namespace minitorch
