@@ -97,7 +97,7 @@ TEST_CASE("StepLR: matches torch StepLR(step_size=5, gamma=0.5) over epochs 0..1
     CHECK(rel_err(sched.lr_at(25), 0.01 * 0.03125) <= 1e-12);
 }
 
-TEST_CASE("StepLR: default gamma is 0.1; bad arguments are refused") {
+TEST_CASE("StepLR: default gamma is 0.1, bad arguments are refused") {
     Tensor<double> p({1}), g({1});
     SGD<double> opt({{"p", &p, &g}}, {.lr = 1.0});
     StepLR sched(opt, 2);
@@ -188,7 +188,7 @@ TEST_CASE("OneCycleLR: three-phase linear schedule matches torch (total_steps=10
     check_against(sched, opt, torch_values);
 }
 
-TEST_CASE("OneCycleLR: drives the optimiser's update; cycle_momentum = false leaves momentum alone") {
+TEST_CASE("OneCycleLR: drives the optimiser's update, cycle_momentum = false leaves momentum alone") {
     Tensor<double> p({1}, {1.0}), g({1}, {2.0});
     SGD<double> opt({{"p", &p, &g}}, {.lr = 0.002, .momentum = 0.9});
     OneCycleLR sched(opt, {.max_lr = 0.1, .total_steps = 10, .cycle_momentum = false});
