@@ -67,6 +67,57 @@ auto run_view(P* p, std::size_t len, std::size_t inner) {
         return Eigen::Map<A, Eigen::Unaligned>(p, n);
 }
 
+/// Number of independent double accumulators of the reductions below: each lane is its own chain, summed in a fixed
+/// order at the end, so the compiler may put lanes side by side in SIMD registers without reassociating anything
+/// (Eigen 3.4 does not vectorise float → double casts inside expressions, so these loops are written out).
+inline constexpr std::size_t sum_lanes = 8;
+
+/// Adds Σ d and Σ d² to s1, s2, where d = v − shift over the run's values v (as double).
+template <bool Strided, class T>
+void add_shifted_sums(const T* p, std::size_t len, std::size_t inner, double shift, double& s1, double& s2) {
+    const std::size_t step = Strided ? inner : 1;
+    double a1[sum_lanes] = {}, a2[sum_lanes] = {};
+    std::size_t i = 0;
+    for (; i + sum_lanes <= len; i += sum_lanes)
+        for (std::size_t k = 0; k < sum_lanes; ++k) {
+            const double d = static_cast<double>(p[(i + k) * step]) - shift;
+            a1[k] += d;
+            a2[k] += d * d;
+        }
+    for (std::size_t k = 0; i < len; ++i, ++k) {
+        const double d = static_cast<double>(p[i * step]) - shift;
+        a1[k] += d;
+        a2[k] += d * d;
+    }
+    for (std::size_t k = 0; k < sum_lanes; ++k) {
+        s1 += a1[k];
+        s2 += a2[k];
+    }
+}
+
+/// Adds Σ a and Σ a·b to sa, sab over a run of a and the matching run of b (as double).
+template <bool Strided, class T>
+void add_dot_sums(const T* a, const T* b, std::size_t len, std::size_t inner, double& sa, double& sab) {
+    const std::size_t step = Strided ? inner : 1;
+    double l1[sum_lanes] = {}, l2[sum_lanes] = {};
+    std::size_t i = 0;
+    for (; i + sum_lanes <= len; i += sum_lanes)
+        for (std::size_t k = 0; k < sum_lanes; ++k) {
+            const double u = static_cast<double>(a[(i + k) * step]);
+            l1[k] += u;
+            l2[k] += u * static_cast<double>(b[(i + k) * step]);
+        }
+    for (std::size_t k = 0; i < len; ++i, ++k) {
+        const double u = static_cast<double>(a[i * step]);
+        l1[k] += u;
+        l2[k] += u * static_cast<double>(b[i * step]);
+    }
+    for (std::size_t k = 0; k < sum_lanes; ++k) {
+        sa += l1[k];
+        sab += l2[k];
+    }
+}
+
 }  // namespace detail
 
 /// Batch normalisation over dimension 1. Dims = 1: input [N, C] or [N, C, L] (BatchNorm1d); Dims = 2: input
@@ -227,12 +278,8 @@ class BatchNorm : public TrainingMode {
                 // when the mean is large against the spread), in double.
                 const double shift = static_cast<double>(xp[runs.start(c, 0)]);
                 double s1 = 0, s2 = 0;
-                for (std::size_t r = 0; r < runs.runs; ++r) {
-                    const auto xr = detail::run_view<Strided>(xp + runs.start(c, r), runs.len, runs.inner);
-                    const auto d = xr.template cast<double>() - shift;
-                    s1 += d.sum();
-                    s2 += d.square().sum();
-                }
+                for (std::size_t r = 0; r < runs.runs; ++r)
+                    detail::add_shifted_sums<Strided>(xp + runs.start(c, r), runs.len, runs.inner, shift, s1, s2);
                 const double mean_d = s1 / n;
                 const double mean = shift + mean_d;
                 const double var = std::max((s2 - s1 * mean_d) / n, 0.0);  // biased: normalises the batch
@@ -290,10 +337,7 @@ class BatchNorm : public TrainingMode {
                 double sum_dy = 0, sum_dy_xhat = 0;
                 for (std::size_t r = 0; r < runs.runs; ++r) {
                     const std::size_t at = runs.start(c, r);
-                    const auto dyr = detail::run_view<Strided>(gp + at, runs.len, runs.inner);
-                    const auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
-                    sum_dy += dyr.template cast<double>().sum();
-                    sum_dy_xhat += (dyr.template cast<double>() * hr.template cast<double>()).sum();
+                    detail::add_dot_sums<Strided>(gp + at, hp + at, runs.len, runs.inner, sum_dy, sum_dy_xhat);
                 }
                 // Pass 2: dx = k·(dy − a − x̂·b), k = γ·inv_std, a = Σdy/n, b = Σ(dy·x̂)/n.
                 const T k = static_cast<T>(gamma(c) * inv_std_[c]);

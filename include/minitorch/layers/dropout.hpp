@@ -1,0 +1,220 @@
+// minitorch/layers/dropout.hpp — inverted dropout, as PyTorch does it.
+// Derivation: docs/layers/dropout.md. Tests: tests/test_dropout.cpp.
+//
+//   training: y = x·mask, mask = 1/(1 − p) with probability 1 − p, else 0 (so E[y] = x and eval needs no rescaling)
+//   eval:     y = x
+//
+// The mask is drawn per sample (dimension 0 of the input): sample n uses the stream base.stream(n) of the layer's
+// own generator `base`, and base is advanced by one draw after each mask, so the mask depends only on the seed and
+// the number of masks drawn before it, never on the thread count. One 64-bit draw decides two elements (its low and
+// high 32-bit halves, in that order), each kept when its half is below round((1 − p)·2^32) — see
+// detail::dropout_threshold for the exact probability. reference::dropout_mask is the plain one-element-at-a-time
+// version of the same rule, kept for the tests.
+#pragma once
+
+#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/layer.hpp"
+#include "minitorch/random.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace minitorch {
+
+struct DropoutOptions {
+    double p = 0.5;  ///< probability of zeroing an element, in [0, 1)
+};
+
+namespace detail {
+
+/// Refuses p outside [0, 1). p = 1 would zero everything and its scale 1/(1 − p) divides by zero, so it is refused
+/// rather than special-cased (PyTorch returns zeros there; to drop everything, multiply by zero instead).
+inline void check_dropout_p(double p, const std::string& who) {
+    if (!(p >= 0.0 && p < 1.0)) {
+        std::ostringstream s;
+        s << who << ": p must be in [0, 1), got " << p;
+        if (p == 1.0) s << " (p = 1 zeroes every element and the 1/(1 - p) scaling divides by zero)";
+        throw std::invalid_argument(s.str());
+    }
+}
+
+/// The keep threshold on a 32-bit chunk u of random bits: keep when u < threshold = round((1 − p)·2^32).
+/// The probability resolution is therefore 2^-32: an element is kept with probability threshold/2^32, which is
+/// within 2^-33 (about 1.2e-10) of 1 − p. threshold is 2^32 (keep all) for p below 2^-33, e.g. p = 0.
+inline std::uint64_t dropout_threshold(double p) {
+    return static_cast<std::uint64_t>(std::llround((1.0 - p) * 4294967296.0));
+}
+
+/// Batch size and per-sample size of a tensor shape for dropout: samples along dimension 0 (rank 0: one sample).
+inline std::size_t dropout_batch(const Shape& s) {
+    return s.empty() ? 1 : s[0];
+}
+
+/// The fast mask kernel. mask[n, :] ← the keep/drop scale factors (1/(1 − p) or 0) of sample n, drawn from
+/// base.stream(n); when x and y are given, also y = x·mask in the same pass. Samples are split over threads with
+/// parallel_for. Within a sample, blocks of 256 elements: 128 draws are split into 256 32-bit chunks first, then one
+/// branch-free, vectorisable loop compares and writes. All pointers address `batch·per_sample` values.
+template <class T>
+void dropout_fill(const T* x, T* y, T* mask, std::size_t batch, std::size_t per_sample, double p,
+                  const Generator& base) {
+    const std::uint64_t threshold = dropout_threshold(p);
+    const T scale = static_cast<T>(1.0 / (1.0 - p));
+    if (threshold > 0xFFFFFFFFull) {  // every chunk is below 2^32: keep all, no draws needed
+        std::fill(mask, mask + batch * per_sample, scale);
+        if (x)
+            for (std::size_t i = 0; i < batch * per_sample; ++i) y[i] = x[i] * scale;
+        return;
+    }
+    parallel_for(batch, [&](std::size_t begin, std::size_t end, std::size_t) {
+        // Local copies: captured by reference they would be reloaded after every store, which blocks vectorising.
+        const auto thr = static_cast<std::uint32_t>(threshold);
+        const T keep = scale;
+        constexpr std::size_t block = 256;  // even, so every block starts on a fresh draw
+        std::uint32_t chunk[block];
+        for (std::size_t n = begin; n < end; ++n) {
+            Generator g = base.stream(n);
+            for (std::size_t start = 0; start < per_sample; start += block) {
+                const std::size_t len = std::min(block, per_sample - start);
+                for (std::size_t d = 0; 2 * d < len; ++d) {
+                    const std::uint64_t u = g.next_u64();
+                    chunk[2 * d] = static_cast<std::uint32_t>(u);
+                    chunk[2 * d + 1] = static_cast<std::uint32_t>(u >> 32);
+                }
+                const std::size_t at = n * per_sample + start;
+                T* m = mask + at;
+                if (x) {
+                    const T* xs = x + at;
+                    T* ys = y + at;
+                    for (std::size_t j = 0; j < len; ++j) {
+                        const T mj = chunk[j] < thr ? keep : T(0);
+                        m[j] = mj;
+                        ys[j] = xs[j] * mj;
+                    }
+                } else {
+                    for (std::size_t j = 0; j < len; ++j) m[j] = chunk[j] < thr ? keep : T(0);
+                }
+            }
+        }
+    });
+}
+
+}  // namespace detail
+
+/// The dropout mask (scale factors 1/(1 − p) or 0) for a tensor of mask's current shape, drawn from `base`'s
+/// streams as the Dropout layer draws it (fast kernel, parallel over samples). Does not advance `base`.
+template <class T>
+void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
+    detail::check_dropout_p(p, "dropout_mask");
+    const std::size_t batch = detail::dropout_batch(mask.shape());
+    const std::size_t per_sample = batch ? mask.size() / batch : 0;
+    detail::dropout_fill<T>(nullptr, nullptr, mask.data(), batch, per_sample, p, base);
+}
+
+/// Inverted dropout. Holds its own Generator (seeded from the one given at construction), so the layer is a value:
+/// copies draw the same masks. Input: any shape, samples along dimension 0.
+template <class T>
+class Dropout : public TrainingMode {
+  public:
+    using scalar_type = T;
+
+    /// Throws std::invalid_argument unless 0 ≤ p < 1. Takes one draw from `gen` to seed the layer's generator.
+    explicit Dropout(DropoutOptions options = {}, Generator& gen = default_generator()) : opt_(options) {
+        detail::check_dropout_p(opt_.p, "Dropout");
+        base_.seed(gen.next_u64());
+    }
+
+    /// "Dropout(p=0.05)"
+    std::string describe() const {
+        std::ostringstream s;
+        s << "Dropout(p=" << opt_.p << ')';
+        return s.str();
+    }
+    Shape output_shape(const Shape& in) const { return in; }
+
+    // x: any shape [N, ...] → y: x's shape.
+    //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (a copy; nothing cached)
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(x.shape());
+        if (!is_training()) {
+            std::copy(x.begin(), x.end(), y_.begin());
+            has_cache_ = false;
+            return y_;
+        }
+        if (frozen_ && has_mask_ && mask_.shape() == x.shape()) {
+            y_.array() = x.array() * mask_.array();
+        } else {
+            mask_.resize(x.shape());
+            const std::size_t batch = detail::dropout_batch(x.shape());
+            detail::dropout_fill(x.data(), y_.data(), mask_.data(), batch, batch ? x.size() / batch : 0, opt_.p, base_);
+            base_.next_u64();  // the next mask comes from fresh streams
+            has_mask_ = true;
+        }
+        has_cache_ = true;
+        return y_;
+    }
+
+    // dy: y's shape → dx.   dx = dy·mask
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(dy.shape());
+        dx_.array() = dy.array() * mask_.array();
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+    /// Restarts the layer's generator from `seed`: the next training forward draws its mask from
+    /// Generator(seed).stream(n) for sample n.
+    void reseed(std::uint64_t seed) noexcept { base_.seed(seed); }
+
+    /// While frozen, a training forward whose input has the shape of the current mask reuses that mask instead of
+    /// drawing a new one (a different shape draws a new mask, which is then kept). This makes forward a fixed
+    /// function, as gradient checking needs.
+    void freeze_mask(bool on = true) noexcept { frozen_ = on; }
+    bool mask_frozen() const noexcept { return frozen_; }
+
+    /// The scale factors of the most recent mask: 1/(1 − p) where kept, 0 where dropped (empty before the first one).
+    const Tensor<T>& mask() const noexcept { return mask_; }
+    const DropoutOptions& options() const noexcept { return opt_; }
+
+  private:
+    DropoutOptions opt_;
+    Generator base_;
+    Tensor<T> mask_;  // cache: the scale factors, x's shape
+    Tensor<T> y_, dx_;
+    bool has_mask_ = false, frozen_ = false, has_cache_ = false;
+};
+
+namespace reference {
+
+/// The dropout mask the plain way, one element at a time on one thread, for tests: element i of sample n is kept
+/// (scale 1/(1 − p)) when its 32-bit chunk — the low half of draw i/2 of base.stream(n) for even i, the high half
+/// for odd i — is below detail::dropout_threshold(p), else 0. The fast kernel must give the same mask bit for bit.
+template <class T>
+void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
+    detail::check_dropout_p(p, "reference::dropout_mask");
+    const std::uint64_t threshold = detail::dropout_threshold(p);
+    const T scale = static_cast<T>(1.0 / (1.0 - p));
+    const std::size_t batch = detail::dropout_batch(mask.shape());
+    const std::size_t per_sample = batch ? mask.size() / batch : 0;
+    for (std::size_t n = 0; n < batch; ++n) {
+        Generator g = base.stream(n);
+        std::uint64_t draw = 0;
+        for (std::size_t i = 0; i < per_sample; ++i) {
+            if (i % 2 == 0) draw = g.next_u64();
+            const std::uint64_t chunk = i % 2 == 0 ? (draw & 0xFFFFFFFFull) : (draw >> 32);
+            mask[n * per_sample + i] = chunk < threshold ? scale : T(0);
+        }
+    }
+}
+
+}  // namespace reference
+
+}  // namespace minitorch

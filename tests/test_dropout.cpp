@@ -1,0 +1,174 @@
+// Dropout: eval identity, mask rate and values, reproducibility (seed, copies, thread count), the fast mask kernel
+// against the plain reference, gradcheck with a frozen mask, errors.
+#include <minitorch/gradcheck.hpp>
+#include <minitorch/kernels/parallel.hpp>
+#include <minitorch/layers/dropout.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace minitorch;
+
+namespace {
+Tensor<double> random_tensor(Shape shape, std::uint64_t seed) {
+    Generator gen(seed);
+    Tensor<double> t(std::move(shape));
+    normal_(t, 0, 1, gen);
+    return t;
+}
+}  // namespace
+
+TEST_CASE("Dropout: eval mode is the identity and caches nothing") {
+    Dropout<double> d({.p = 0.4});
+    d.eval();
+    const auto x = random_tensor({3, 5}, 1);
+    CHECK(d.forward(x) == x);
+    CHECK_THROWS_WITH_AS(d.backward(x), doctest::Contains("Dropout(p=0.4): backward called without a training-mode"),
+                         std::logic_error);
+}
+
+TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 − p)") {
+    for (double p : {0.05, 0.3, 0.5}) {
+        Generator gen(2);
+        Dropout<float> d({.p = p}, gen);
+        const Tensor<float> x = random_tensor({64, 1000}, 3).cast<float>();
+        const auto& y = d.forward(x);
+        const auto& mask = d.mask();
+        const float scale = static_cast<float>(1.0 / (1.0 - p));
+        std::size_t dropped = 0, bad = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            dropped += mask[i] == 0.0f;
+            bad += !(mask[i] == 0.0f || mask[i] == scale) || y[i] != x[i] * mask[i];
+        }
+        CHECK(bad == 0);
+        // 64 000 Bernoulli(p) draws: standard deviation ≤ 0.002 of the rate; allow 5 of them
+        const double rate = static_cast<double>(dropped) / static_cast<double>(x.size());
+        INFO("p = ", p, ", observed drop rate ", rate);
+        CHECK(std::abs(rate - p) < 5 * std::sqrt(p * (1 - p) / 64000.0));
+        CHECK(y[7] == doctest::Approx(mask[7] == 0 ? 0.0 : x[7] / (1 - p)).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("Dropout: same seed, same masks; each forward draws a new one; copies continue identically") {
+    Generator g1(5), g2(5);
+    Dropout<double> a({.p = 0.5}, g1), b({.p = 0.5}, g2);
+    const auto x = random_tensor({4, 50}, 6);
+    const Tensor<double> first = a.forward(x);
+    CHECK(b.forward(x) == first);
+    const Dropout<double> copy = a;
+    const Tensor<double> second = a.forward(x);
+    CHECK(second != first);
+    Dropout<double> c = copy;
+    CHECK(c.forward(x) == second);
+    // samples use different streams: rows of one mask differ
+    const auto& m = a.mask();
+    bool rows_differ = false;
+    for (std::size_t j = 0; j < 50; ++j) rows_differ |= m[j] != m[50 + j];
+    CHECK(rows_differ);
+    // reseed restarts the sequence
+    a.reseed(99);
+    const Tensor<double> r1 = a.forward(x);
+    a.reseed(99);
+    CHECK(a.forward(x) == r1);
+}
+
+TEST_CASE("Dropout: the mask does not depend on the thread count") {
+    const Tensor<float> x = random_tensor({7, 3, 11, 11}, 8).cast<float>();
+    const auto masks = [&](std::size_t threads) {
+        set_num_threads(threads);
+        Generator gen(9);
+        Dropout<float> d({.p = 0.2}, gen);
+        d.forward(x);
+        Tensor<float> m1 = d.mask();
+        d.forward(x);
+        Tensor<float> m2 = d.mask();
+        set_num_threads(1);
+        return std::pair{m1, m2};
+    };
+    const auto one = masks(1), two = masks(2);
+    CHECK(one.first == two.first);
+    CHECK(one.second == two.second);
+    CHECK(one.first != one.second);
+}
+
+TEST_CASE("Dropout: the fast mask kernel equals the plain reference bit for bit") {
+    // odd per-sample sizes (the last draw's high half unused), sizes crossing the 256-element blocks, one element
+    // per sample, p = 0 (keep all)
+    const Shape shapes[] = {{5, 3, 7, 7}, {4, 601}, {2, 512}, {9}, {3, 1, 1}};
+    for (double p : {0.0, 0.05, 0.5, 0.9}) {
+        for (const Shape& shape : shapes) {
+            INFO("p = ", p, ", shape ", to_string(shape));
+            Dropout<float> d({.p = p});
+            d.reseed(42);
+            Generator base(42);
+            Tensor<float> ref(shape);
+            const Tensor<float> x = random_tensor(shape, 10).cast<float>();
+            for (int step = 0; step < 2; ++step) {  // the layer advances its generator by one draw per mask
+                d.forward(x);
+                reference::dropout_mask(ref, p, base);
+                CHECK(d.mask() == ref);
+                Tensor<float> fast(shape);
+                set_num_threads(2);
+                dropout_mask(fast, p, base);
+                set_num_threads(1);
+                CHECK(fast == ref);
+                base.next_u64();
+            }
+        }
+    }
+}
+
+TEST_CASE("Dropout: keep threshold and its resolution") {
+    CHECK(detail::dropout_threshold(0.0) == (1ull << 32));
+    CHECK(detail::dropout_threshold(0.5) == (1ull << 31));
+    CHECK(detail::dropout_threshold(0.75) == (1ull << 30));
+    // 1 − 0.1 is not a multiple of 2^-32: the keep probability is the nearest one
+    const double keep = static_cast<double>(detail::dropout_threshold(0.1)) / 4294967296.0;
+    CHECK(keep != 0.9);
+    CHECK(std::abs(keep - 0.9) <= 0x1.0p-33);
+}
+
+TEST_CASE("Dropout: gradcheck with a frozen mask (and without it the check fails)") {
+    const auto x = random_tensor({4, 10}, 11);
+    Dropout<double> d({.p = 0.3});
+    d.freeze_mask();
+    CHECK(d.mask_frozen());
+    d.forward(x);
+    const Tensor<double> mask = d.mask();
+    const auto r = gradcheck(d, x);
+    INFO(r.report);
+    CHECK(r.ok);
+    CHECK(d.mask() == mask);                // the frozen mask was reused by every forward of the check
+    d.forward(random_tensor({2, 10}, 12));  // another shape: a new mask, kept from now on
+    CHECK(d.mask().shape() == Shape{2, 10});
+
+    Dropout<double> fresh({.p = 0.3});  // a new mask on every forward: f is not a function of x alone
+    const auto bad = gradcheck(fresh, x);
+    CHECK_FALSE(bad.ok);
+}
+
+TEST_CASE("Dropout: p outside [0, 1), describe(), backward errors") {
+    CHECK(Dropout<float>({.p = 0.05}).describe() == "Dropout(p=0.05)");
+    CHECK(Dropout<float>().describe() == "Dropout(p=0.5)");
+    CHECK_THROWS_WITH_AS(Dropout<float>({.p = 1.0}),
+                         "Dropout: p must be in [0, 1), got 1 (p = 1 zeroes every element and the 1/(1 - p) scaling "
+                         "divides by zero)",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Dropout<float>({.p = -0.1}), "Dropout: p must be in [0, 1), got -0.1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Dropout<float>({.p = std::numeric_limits<double>::quiet_NaN()}),
+                         "Dropout: p must be in [0, 1), got nan", std::invalid_argument);
+    Tensor<float> m({2, 2});
+    CHECK_THROWS_WITH_AS(dropout_mask(m, 1.5, Generator(1)), "dropout_mask: p must be in [0, 1), got 1.5",
+                         std::invalid_argument);
+    Dropout<float> d;
+    CHECK_THROWS_WITH_AS(d.backward(Tensor<float>({2})),
+                         doctest::Contains("Dropout(p=0.5): backward called without a training-mode forward"),
+                         std::logic_error);
+    d.forward(Tensor<float>({2, 3}));
+    CHECK_THROWS_WITH_AS(d.backward(Tensor<float>({3, 2})),
+                         "Dropout(p=0.5): expected gradient of the output's shape [2, 3], got [3, 2]",
+                         std::invalid_argument);
+    static_assert(Layer<Dropout<float>>);
+}
