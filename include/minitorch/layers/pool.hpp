@@ -1,0 +1,216 @@
+// minitorch/layers/pool.hpp — 2-d max and average pooling (PyTorch's nn.MaxPool2d / nn.AvgPool2d with padding 0,
+// dilation 1, ceil_mode false: the output size is floor((H − k)/s) + 1).
+// Derivations: docs/layers/maxpool.md, docs/layers/avgpool.md. Tests: tests/test_pool.cpp.
+//
+//   MaxPool2d<float> pool({.kernel = 2});              // stride defaults to the kernel size
+//   AvgPool2d<float> avg({.kernel = 3, .stride = 2});
+//
+// Both work plane by plane (one plane = one channel of one image) and split the N·C planes over threads with
+// parallel_for; no plane is shared between threads, so the results do not depend on the thread count.
+#pragma once
+
+#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/layer.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace minitorch {
+
+namespace detail {
+
+/// Shared geometry and checks of the two pooling layers: square kernel k, stride s (0 in the options means s = k).
+struct PoolGeometry {
+    std::size_t kernel, stride;
+
+    PoolGeometry(const char* layer, std::size_t k, std::size_t s) : kernel(k), stride(s == 0 ? k : s) {
+        if (k == 0) throw std::invalid_argument(std::string(layer) + ": kernel must be positive, got 0");
+    }
+
+    /// "MaxPool2d(k=2)", plus ", s=1" when the stride is not the kernel size.
+    std::string describe(const char* layer) const {
+        return std::string(layer) + "(k=" + std::to_string(kernel) +
+               (stride != kernel ? ", s=" + std::to_string(stride) : std::string()) + ")";
+    }
+
+    /// [N, C, H, W] → [N, C, (H − k)/s + 1, (W − k)/s + 1], needs H, W ≥ k.
+    Shape output_shape(const Shape& in, const std::string& who) const {
+        check_input(in.size() == 4 && in[2] >= kernel && in[3] >= kernel, who,
+                    "[N, C, H, W] with H, W ≥ " + std::to_string(kernel), in);
+        return {in[0], in[1], (in[2] - kernel) / stride + 1, (in[3] - kernel) / stride + 1};
+    }
+};
+
+}  // namespace detail
+
+struct MaxPool2dOptions {
+    std::size_t kernel = 0;  ///< square window size
+    std::size_t stride = 0;  ///< 0 means stride = kernel (PyTorch's default)
+};
+
+/// y = the maximum of each k×k window. The gradient goes to the position of that maximum (the first one in row-major
+/// scan order when several are equal, like PyTorch). As in PyTorch's CPU kernel, a NaN counts as larger than anything (the
+/// last NaN of a window is its maximum), so NaNs propagate.
+template <class T>
+class MaxPool2d : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    explicit MaxPool2d(MaxPool2dOptions options) : opt_(options), geo_("MaxPool2d", options.kernel, options.stride) {
+        opt_.stride = geo_.stride;
+    }
+
+    std::string describe() const { return geo_.describe("MaxPool2d"); }
+    Window window() const noexcept { return {geo_.kernel, geo_.stride}; }
+    Shape output_shape(const Shape& in) const { return geo_.output_shape(in, describe()); }
+    /// The options with the stride resolved (never 0).
+    const MaxPool2dOptions& options() const noexcept { return opt_; }
+
+    // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = max_{i, j < k} x[p, oh·s + i, ow·s + j]
+    // In training mode argmax[p, oh, ow] = the flat index ih·W + iw in plane p of the maximum (the cache).
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(output_shape(x.shape()));
+        has_cache_ = is_training();
+        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y_.dim(2), out_w = y_.dim(3);
+        const std::size_t k = geo_.kernel, s = geo_.stride;
+        if (has_cache_) {
+            argmax_.resize(y_.size());
+            x_shape_ = x.shape();
+        }
+        parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t p = begin; p < end; ++p) {
+                const T* in = x.data() + p * H * W;
+                T* out = y_.data() + p * out_h * out_w;
+                std::size_t* arg = has_cache_ ? argmax_.data() + p * out_h * out_w : nullptr;
+                for (std::size_t oh = 0; oh < out_h; ++oh)
+                    for (std::size_t ow = 0; ow < out_w; ++ow) {
+                        std::size_t best = oh * s * W + ow * s;  // the window's top-left pixel
+                        T m = in[best];
+                        for (std::size_t i = 0; i < k; ++i)
+                            for (std::size_t j = 0; j < k; ++j) {
+                                const std::size_t at = (oh * s + i) * W + ow * s + j;
+                                if (in[at] > m || std::isnan(in[at])) {  // strict >: ties keep the first maximum
+                                    m = in[at];
+                                    best = at;
+                                }
+                            }
+                        out[oh * out_w + ow] = m;
+                        if (arg) arg[oh * out_w + ow] = best;
+                    }
+            }
+        });
+        return y_;
+    }
+
+    // dy: [N, C, outH, outW] → dx: [N, C, H, W].   dx[p, argmax[p, q]] += dy[p, q]; zero elsewhere.
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(x_shape_);
+        const std::size_t plane = x_shape_[2] * x_shape_[3], out_plane = y_.dim(2) * y_.dim(3);
+        parallel_for(x_shape_[0] * x_shape_[1], [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t p = begin; p < end; ++p) {
+                T* d = dx_.data() + p * plane;
+                std::fill(d, d + plane, T(0));
+                const T* g = dy.data() + p * out_plane;
+                const std::size_t* arg = argmax_.data() + p * out_plane;
+                for (std::size_t q = 0; q < out_plane; ++q) d[arg[q]] += g[q];  // += : windows may overlap (s < k)
+            }
+        });
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+private:
+    MaxPool2dOptions opt_;
+    detail::PoolGeometry geo_;
+    std::vector<std::size_t> argmax_;  // cache: [N, C, outH, outW], index within the input plane
+    Shape x_shape_;                    // cache: the input shape
+    Tensor<T> y_, dx_;
+    bool has_cache_ = false;
+};
+
+struct AvgPool2dOptions {
+    std::size_t kernel = 0;  ///< square window size
+    std::size_t stride = 0;  ///< 0 means stride = kernel (PyTorch's default)
+};
+
+/// y = the mean of each k×k window (no padding, so every window has k² pixels).
+template <class T>
+class AvgPool2d : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    explicit AvgPool2d(AvgPool2dOptions options) : opt_(options), geo_("AvgPool2d", options.kernel, options.stride) {
+        opt_.stride = geo_.stride;
+    }
+
+    std::string describe() const { return geo_.describe("AvgPool2d"); }
+    Window window() const noexcept { return {geo_.kernel, geo_.stride}; }
+    Shape output_shape(const Shape& in) const { return geo_.output_shape(in, describe()); }
+    /// The options with the stride resolved (never 0).
+    const AvgPool2dOptions& options() const noexcept { return opt_; }
+
+    // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = (1/k²) Σ_{i, j < k} x[p, oh·s + i, ow·s + j]
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(output_shape(x.shape()));
+        has_cache_ = is_training();
+        if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape: the mean is linear
+        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y_.dim(2), out_w = y_.dim(3);
+        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const T scale = T(1) / static_cast<T>(k * k);
+        parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t p = begin; p < end; ++p) {
+                const T* in = x.data() + p * H * W;
+                T* out = y_.data() + p * out_h * out_w;
+                for (std::size_t oh = 0; oh < out_h; ++oh)
+                    for (std::size_t ow = 0; ow < out_w; ++ow) {
+                        T sum = T(0);
+                        for (std::size_t i = 0; i < k; ++i)
+                            for (std::size_t j = 0; j < k; ++j) sum += in[(oh * s + i) * W + ow * s + j];
+                        out[oh * out_w + ow] = sum * scale;
+                    }
+            }
+        });
+        return y_;
+    }
+
+    // dy: [N, C, outH, outW] → dx: [N, C, H, W].   dx[p, oh·s + i, ow·s + j] += dy[p, oh, ow] / k²
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(x_shape_);
+        const std::size_t H = x_shape_[2], W = x_shape_[3], out_h = y_.dim(2), out_w = y_.dim(3);
+        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const T scale = T(1) / static_cast<T>(k * k);
+        parallel_for(x_shape_[0] * x_shape_[1], [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t p = begin; p < end; ++p) {
+                T* d = dx_.data() + p * H * W;
+                std::fill(d, d + H * W, T(0));  // pixels in no window (floor output size) get 0
+                const T* g = dy.data() + p * out_h * out_w;
+                for (std::size_t oh = 0; oh < out_h; ++oh)
+                    for (std::size_t ow = 0; ow < out_w; ++ow) {
+                        const T share = g[oh * out_w + ow] * scale;
+                        for (std::size_t i = 0; i < k; ++i)
+                            for (std::size_t j = 0; j < k; ++j) d[(oh * s + i) * W + ow * s + j] += share;
+                    }
+            }
+        });
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+private:
+    AvgPool2dOptions opt_;
+    detail::PoolGeometry geo_;
+    Shape x_shape_;  // cache: the input shape
+    Tensor<T> y_, dx_;
+    bool has_cache_ = false;
+};
+
+}  // namespace minitorch

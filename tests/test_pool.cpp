@@ -1,0 +1,248 @@
+// MaxPool2d and AvgPool2d: hand-computed values, ties (the first maximum gets the gradient), overlapping windows,
+// floor output sizes, gradient checks on odd sizes, global pooling, thread independence, errors.
+#include <minitorch/gradcheck.hpp>
+#include <minitorch/kernels/parallel.hpp>
+#include <minitorch/layers/pool.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+using namespace minitorch;
+
+static_assert(Layer<MaxPool2d<float>>);
+static_assert(Layer<MaxPool2d<double>>);
+static_assert(Layer<AvgPool2d<float>>);
+static_assert(Layer<AvgPool2d<double>>);
+static_assert(WindowedLayer<MaxPool2d<double>>);
+static_assert(WindowedLayer<AvgPool2d<double>>);
+
+namespace {
+
+/// Distinct values 0.01·π(i) for a random permutation π: every gap is 0.01, far above gradcheck's ε = 1e-6, so the
+/// finite differences never move the argmax of a window.
+Tensor<double> distinct_values(const Shape& shape, Generator& gen) {
+    Tensor<double> t(shape);
+    std::vector<std::size_t> perm(t.size());
+    std::iota(perm.begin(), perm.end(), std::size_t{0});
+    for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[gen.below(i)]);
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = 0.01 * static_cast<double>(perm[i]) - 1.0;
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("MaxPool2d: 2×2 windows with ties — the first maximum in row-major order gets the gradient") {
+    // image 0:          windows (2×2, stride 2) and their first maximum:
+    //   1  1 | 2  0      top-left  {1, 1, 1, 0}  → 1 at (0, 0)
+    //   1  0 | 2  2      top-right {2, 0, 2, 2}  → 2 at (0, 2)
+    //   ---------        bottom-left {3, −1, 0, 3} → 3 at (2, 0)
+    //   3 -1 | 5  5      bottom-right all 5      → 5 at (2, 2)
+    //   0  3 | 5  5
+    // image 1 = −(image 0): windows {−1, −1, −1, 0} → 0 at (1, 1); {−2, 0, −2, −2} → 0 at (0, 3);
+    //   {−3, 1, 0, −3} → 1 at (2, 1); all −5 → (2, 2)
+    Tensor<double> x({2, 1, 4, 4}, {1, 1, 2, 0, 1, 0, 2, 2, 3, -1, 5, 5, 0, 3, 5, 5,  //
+                                    -1, -1, -2, 0, -1, 0, -2, -2, -3, 1, -5, -5, 0, -3, -5, -5});
+    MaxPool2d<double> pool({.kernel = 2});
+    const auto& y = pool.forward(x);
+    REQUIRE(y.shape() == Shape{2, 1, 2, 2});
+    CHECK(y(0, 0, 0, 0) == 1);
+    CHECK(y(0, 0, 0, 1) == 2);
+    CHECK(y(0, 0, 1, 0) == 3);
+    CHECK(y(0, 0, 1, 1) == 5);
+    CHECK(y(1, 0, 0, 0) == 0);
+    CHECK(y(1, 0, 0, 1) == 0);
+    CHECK(y(1, 0, 1, 0) == 1);
+    CHECK(y(1, 0, 1, 1) == -5);
+
+    const auto& dx = pool.backward(Tensor<double>({2, 1, 2, 2}, {10, 20, 30, 40, 50, 60, 70, 80}));
+    Tensor<double> expected({2, 1, 4, 4});
+    expected(0, 0, 0, 0) = 10;
+    expected(0, 0, 0, 2) = 20;
+    expected(0, 0, 2, 0) = 30;
+    expected(0, 0, 2, 2) = 40;
+    expected(1, 0, 1, 1) = 50;
+    expected(1, 0, 0, 3) = 60;
+    expected(1, 0, 2, 1) = 70;
+    expected(1, 0, 2, 2) = 80;
+    CHECK(dx == expected);
+}
+
+TEST_CASE("MaxPool2d: overlapping windows add their gradients on a shared maximum") {
+    // 3×3 with the maximum in the centre, k = 2, s = 1: all four windows pick the centre.
+    Tensor<double> x({2, 1, 3, 3}, {0, 1, 0, 2, 9, 3, 0, 4, 0,  //
+                                    5, 1, 0, 2, 0, 3, 0, 4, 6});
+    MaxPool2d<double> pool({.kernel = 2, .stride = 1});
+    CHECK(pool.describe() == "MaxPool2d(k=2, s=1)");
+    const auto& y = pool.forward(x);
+    CHECK(y == Tensor<double>({2, 1, 2, 2}, {9, 9, 9, 9, 5, 3, 4, 6}));
+    const auto& dx = pool.backward(Tensor<double>({2, 1, 2, 2}, {1, 2, 3, 4, 1, 2, 3, 4}));
+    CHECK(dx(0, 0, 1, 1) == 10);  // 1 + 2 + 3 + 4
+    CHECK(dx(1, 0, 0, 0) == 1);
+    CHECK(dx(1, 0, 1, 2) == 2);
+    CHECK(dx(1, 0, 2, 1) == 3);
+    CHECK(dx(1, 0, 2, 2) == 4);
+    double total = 0;
+    for (double v : dx) total += v;
+    CHECK(total == 20);  // nothing else received gradient
+}
+
+TEST_CASE("MaxPool2d: a NaN in a window propagates (PyTorch's CPU kernel treats it as the maximum)") {
+    MaxPool2d<float> pool({.kernel = 2});
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const auto& y = pool.forward(Tensor<float>({2, 1, 2, 2}, {1, nan, 3, 2, 1, 4, 3, 2}));
+    CHECK(std::isnan(y[0]));
+    CHECK(y[1] == 4);
+    const auto& dx = pool.backward(Tensor<float>({2, 1, 1, 1}, {1, 1}));
+    CHECK(dx == Tensor<float>({2, 1, 2, 2}, {0, 1, 0, 0, 0, 1, 0, 0}));
+}
+
+TEST_CASE("MaxPool2d: gradcheck on distinct values (kernel 2; kernel 3 stride 2 and kernel 3 stride 1 on odd sizes)") {
+    Generator gen(17);
+    const std::vector<std::pair<MaxPool2dOptions, Shape>> checks = {
+        {{.kernel = 2}, {2, 3, 6, 6}},
+        {{.kernel = 2}, {2, 2, 5, 7}},  // floor: the last row and column are in no window
+        {{.kernel = 3, .stride = 2}, {2, 2, 7, 7}},
+        {{.kernel = 3, .stride = 1}, {2, 1, 5, 6}},  // overlapping
+    };
+    for (const auto& [options, shape] : checks) {
+        MaxPool2d<double> pool(options);
+        const auto r = gradcheck(pool, distinct_values(shape, gen));
+        INFO(pool.describe() << " on " << to_string(shape) << "\n" << r.report);
+        CHECK(r.ok);
+    }
+}
+
+TEST_CASE("AvgPool2d: 2×2 means by hand; each pixel gets a quarter of its window's gradient") {
+    Tensor<double> x({2, 1, 4, 4});
+    for (std::size_t k = 0; k < 16; ++k) x[k] = double(k + 1), x[16 + k] = -double(k + 1);
+    AvgPool2d<double> pool({.kernel = 2});
+    const auto& y = pool.forward(x);
+    // (1+2+5+6)/4, (3+4+7+8)/4, (9+10+13+14)/4, (11+12+15+16)/4
+    CHECK(y == Tensor<double>({2, 1, 2, 2}, {3.5, 5.5, 11.5, 13.5, -3.5, -5.5, -11.5, -13.5}));
+    const auto& dx = pool.backward(Tensor<double>({2, 1, 2, 2}, {4, 8, 12, 16, 0, 0, 0, 0}));
+    CHECK(dx(0, 0, 0, 0) == 1);
+    CHECK(dx(0, 0, 1, 1) == 1);
+    CHECK(dx(0, 0, 0, 3) == 2);
+    CHECK(dx(0, 0, 3, 0) == 3);
+    CHECK(dx(0, 0, 2, 2) == 4);
+    CHECK(dx(1, 0, 1, 1) == 0);
+}
+
+TEST_CASE("AvgPool2d: floor output size — pixels outside every window get zero gradient") {
+    AvgPool2d<double> pool({.kernel = 2});
+    CHECK(pool.output_shape({2, 3, 5, 5}) == Shape{2, 3, 2, 2});
+    Tensor<double> x({2, 3, 5, 5}, 1.0);
+    pool.forward(x);
+    const auto& dx = pool.backward(Tensor<double>({2, 3, 2, 2}, 1.0));
+    CHECK(dx(1, 2, 4, 0) == 0);
+    CHECK(dx(1, 2, 0, 4) == 0);
+    CHECK(dx(1, 2, 3, 3) == 0.25);
+}
+
+TEST_CASE("AvgPool2d: gradcheck (kernel 2; kernel 3 stride 2 on odd sizes)") {
+    Generator gen(19);
+    const std::vector<std::pair<AvgPool2dOptions, Shape>> checks = {
+        {{.kernel = 2}, {2, 3, 4, 6}},
+        {{.kernel = 2}, {2, 2, 5, 5}},
+        {{.kernel = 3, .stride = 2}, {2, 2, 7, 7}},
+        {{.kernel = 3, .stride = 2}, {2, 1, 8, 5}},
+    };
+    for (const auto& [options, shape] : checks) {
+        AvgPool2d<double> pool(options);
+        Tensor<double> x(shape);
+        normal_(x, 0, 1, gen);
+        const auto r = gradcheck(pool, x);
+        INFO(pool.describe() << " on " << to_string(shape) << "\n" << r.report);
+        CHECK(r.ok);
+    }
+}
+
+TEST_CASE("AvgPool2d(6) on 6×6 is a global average: [N, C, 6, 6] → [N, C, 1, 1]") {
+    Generator gen(23);
+    AvgPool2d<double> pool({.kernel = 6});
+    Tensor<double> x({2, 3, 6, 6});
+    normal_(x, 0, 1, gen);
+    const auto& y = pool.forward(x);
+    REQUIRE(y.shape() == Shape{2, 3, 1, 1});
+    for (std::size_t p = 0; p < 6; ++p) {
+        double mean = 0;
+        for (std::size_t i = 0; i < 36; ++i) mean += x[p * 36 + i];
+        CHECK(y[p] == doctest::Approx(mean / 36).epsilon(1e-14));
+    }
+    const auto r = gradcheck(pool, x);
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("Pooling: results do not depend on the thread count") {
+    Generator gen(29);
+    Tensor<float> x({3, 5, 7, 7}), dy({3, 5, 3, 3});
+    normal_(x, 0, 1, gen);
+    normal_(dy, 0, 1, gen);
+    auto run = [&](auto& pool, std::size_t threads) {
+        set_num_threads(threads);
+        const Tensor<float> y = pool.forward(x);
+        const Tensor<float> dx = pool.backward(dy);
+        return std::pair{y, dx};
+    };
+    MaxPool2d<float> maxpool({.kernel = 3, .stride = 2});
+    AvgPool2d<float> avgpool({.kernel = 3, .stride = 2});
+    const auto m1 = run(maxpool, 1), m2 = run(maxpool, 2);
+    const auto a1 = run(avgpool, 1), a2 = run(avgpool, 2);
+    set_num_threads(1);
+    CHECK(m1 == m2);
+    CHECK(a1 == a2);
+}
+
+TEST_CASE("Pooling: options, describe(), window(), errors") {
+    MaxPool2d<float> maxpool({.kernel = 2});
+    CHECK(maxpool.describe() == "MaxPool2d(k=2)");
+    CHECK(maxpool.options().stride == 2);
+    CHECK(maxpool.window().kernel == 2);
+    CHECK(maxpool.window().stride == 2);
+    CHECK(maxpool.parameters().empty());
+    AvgPool2d<float> avgpool({.kernel = 3, .stride = 2});
+    CHECK(avgpool.describe() == "AvgPool2d(k=3, s=2)");
+    CHECK(avgpool.window().kernel == 3);
+    CHECK(avgpool.window().stride == 2);
+    CHECK(AvgPool2d<float>({.kernel = 2, .stride = 2}).describe() == "AvgPool2d(k=2)");
+
+    CHECK_THROWS_WITH_AS(MaxPool2d<float>({.kernel = 0}), "MaxPool2d: kernel must be positive, got 0",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(AvgPool2d<float>({}), "AvgPool2d: kernel must be positive, got 0", std::invalid_argument);
+
+    CHECK_THROWS_WITH_AS(maxpool.forward(Tensor<float>({2, 3, 1, 5})),
+                         "MaxPool2d(k=2): expected input [N, C, H, W] with H, W ≥ 2, got [2, 3, 1, 5]",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(avgpool.output_shape({3, 8, 8}),
+                         "AvgPool2d(k=3, s=2): expected input [N, C, H, W] with H, W ≥ 3, got [3, 8, 8]",
+                         std::invalid_argument);
+
+    CHECK_THROWS_WITH_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})),
+                         doctest::Contains("MaxPool2d(k=2): backward called without a training-mode forward"),
+                         std::logic_error);
+    CHECK_THROWS_WITH_AS(avgpool.backward(Tensor<float>({2, 3, 2, 2})),
+                         doctest::Contains("AvgPool2d(k=3, s=2): backward called without a training-mode forward"),
+                         std::logic_error);
+    maxpool.forward(Tensor<float>({2, 3, 4, 4}));
+    CHECK_THROWS_WITH_AS(maxpool.backward(Tensor<float>({2, 3, 2, 3})),
+                         "MaxPool2d(k=2): expected gradient of the output's shape [2, 3, 2, 2], got [2, 3, 2, 3]",
+                         std::invalid_argument);
+    avgpool.forward(Tensor<float>({2, 3, 7, 7}));
+    CHECK_THROWS_WITH_AS(avgpool.backward(Tensor<float>({2, 3, 2, 2})),
+                         "AvgPool2d(k=3, s=2): expected gradient of the output's shape [2, 3, 3, 3], got [2, 3, 2, 2]",
+                         std::invalid_argument);
+
+    // eval mode caches nothing
+    maxpool.eval();
+    avgpool.eval();
+    maxpool.forward(Tensor<float>({2, 3, 4, 4}));
+    avgpool.forward(Tensor<float>({2, 3, 7, 7}));
+    CHECK_THROWS_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})), std::logic_error);
+    CHECK_THROWS_AS(avgpool.backward(Tensor<float>({2, 3, 3, 3})), std::logic_error);
+}
