@@ -1,0 +1,58 @@
+// minitorch/layers/flatten.hpp — [N, d1, d2, …] → [N, d1·d2·…] (PyTorch's nn.Flatten with start_dim = 1).
+// Derivation: docs/layers/flatten.md. Tests: tests/test_flatten.cpp.
+//
+// Row-major storage makes this a pure change of shape: the values keep their order. The MNIST net uses it as
+// PyTorch's x.view(-1, 10) after a convolution whose output is [N, 10, 1, 1].
+#pragma once
+
+#include "minitorch/layer.hpp"
+#include "minitorch/tensor.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace minitorch {
+
+template <class T>
+class Flatten : public TrainingMode {
+public:
+    using scalar_type = T;
+
+    std::string describe() const { return "Flatten()"; }
+
+    /// [N, d1, …, dk] (k ≥ 1) → [N, d1·…·dk].
+    Shape output_shape(const Shape& in) const {
+        check_input(in.size() >= 2, describe(), "[N, ...] of rank ≥ 2", in);
+        return {in[0], std::accumulate(in.begin() + 1, in.end(), std::size_t{1}, std::multiplies<>{})};
+    }
+
+    // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        y_.resize(output_shape(x.shape()));
+        std::copy(x.begin(), x.end(), y_.begin());
+        has_cache_ = is_training();
+        if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape
+        return y_;
+    }
+
+    // dy: [N, d1·…] → dx: [N, d1, …].   dx = dy, viewed in x's shape
+    const Tensor<T>& backward(const Tensor<T>& dy) {
+        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        dx_.resize(x_shape_);
+        std::copy(dy.begin(), dy.end(), dx_.begin());
+        return dx_;
+    }
+
+    std::vector<ParameterRef<T>> parameters() { return {}; }
+
+private:
+    Shape x_shape_;  // cache: the input shape
+    Tensor<T> y_, dx_;
+    bool has_cache_ = false;
+};
+
+}  // namespace minitorch
