@@ -58,8 +58,8 @@ const std::vector<Case> cases = {
     {{.in = 2, .out = 5, .kernel = 3, .stride = 2, .padding = 1}, {3, 2, 9, 8}},
     {{.in = 1, .out = 4, .kernel_h = 2, .kernel_w = 3, .stride = 2, .padding = 1, .bias = false}, {3, 1, 5, 7}},
     {{.in = 4, .out = 3, .kernel_h = 3, .kernel_w = 1, .padding = 2}, {2, 4, 5, 5}},
-    {{.in = 3, .out = 2, .kernel = 1}, {3, 3, 5, 4}},              // 1×1, stride 1: col is the image itself
-    {{.in = 2, .out = 3, .kernel = 1, .stride = 2}, {3, 2, 5, 5}},  // 1×1 but strided: the general path
+    {{.in = 3, .out = 2, .kernel = 1}, {3, 3, 5, 4}},                 // 1×1, stride 1: col is the image itself
+    {{.in = 2, .out = 3, .kernel = 1, .stride = 2}, {3, 2, 5, 5}},    // 1×1 but strided: the general path
     {{.in = 2, .out = 3, .kernel = 5, .bias = false}, {2, 2, 5, 5}},  // output 1×1
     {{.in = 2, .out = 2, .kernel = 3, .stride = 3, .padding = 1}, {3, 2, 7, 8}},
     {{.in = 16, .out = 8, .kernel = 3}, {2, 16, 6, 6}},  // more channels than taps per channel
@@ -118,19 +118,20 @@ TEST_CASE_TEMPLATE("Conv2d: im2col + GEMM agrees with the direct reference (forw
         INFO(conv.describe() << " on " << to_string(c.x));
         const Tensor<T> x = random_tensor<T>(c.x, gen);
         const Tensor<T> y = conv.forward(x);
-        const Tensor<T> y_ref = conv2d_forward_reference(x, conv.weight(), conv.bias(), c.options.stride,
-                                                         c.options.padding);
+        const Tensor<T> y_ref =
+            conv2d_forward_reference(x, conv.weight(), conv.bias(), c.options.stride, c.options.padding);
         check_close(y, y_ref, tol, "forward");
 
         const Tensor<T> dy = random_tensor<T>(y.shape(), gen);
         zero_grads(conv);
         const Tensor<T> dx = conv.backward(dy);
-        check_close(dx, conv2d_backward_data_reference(dy, conv.weight(), x.shape(), c.options.stride, c.options.padding),
+        check_close(dx,
+                    conv2d_backward_data_reference(dy, conv.weight(), x.shape(), c.options.stride, c.options.padding),
                     tol, "dx");
-        check_close(conv.weight_grad(),
-                    conv2d_backward_weights_reference(x, dy, conv.weight().shape(), c.options.stride,
-                                                      c.options.padding),
-                    tol, "dW");
+        check_close(
+            conv.weight_grad(),
+            conv2d_backward_weights_reference(x, dy, conv.weight().shape(), c.options.stride, c.options.padding), tol,
+            "dW");
         if (c.options.bias) check_close(conv.bias_grad(), conv2d_backward_bias_reference(dy), tol, "db");
     }
 }
@@ -306,7 +307,8 @@ TEST_CASE("Conv2d: error messages") {
                          "Conv2d(16→32, k=3).set_bias: expected shape [32], got [16]", std::invalid_argument);
     Conv2d<float> no_bias({.in = 1, .out = 2, .kernel = 2, .bias = false});
     CHECK_THROWS_WITH_AS(no_bias.set_bias(Tensor<float>({2})),
-                         "Conv2d(1→2, k=2, bias=false).set_bias: this layer was built without a bias", std::logic_error);
+                         "Conv2d(1→2, k=2, bias=false).set_bias: this layer was built without a bias",
+                         std::logic_error);
 }
 
 TEST_CASE("Conv2d: invalid options") {
@@ -314,14 +316,16 @@ TEST_CASE("Conv2d: invalid options") {
                          "Conv2d: in and out channels must be positive, got in=0, out=32", std::invalid_argument);
     CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 3, .out = 0, .kernel = 3}),
                          "Conv2d: in and out channels must be positive, got in=3, out=0", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 3, .out = 8}),
-                         "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=0, "
-                         "kernel_w=0",
-                         std::invalid_argument);
-    CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 3, .out = 8, .kernel_h = 3}),
-                         "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=3, "
-                         "kernel_w=0",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        Conv2d<float>({.in = 3, .out = 8}),
+        "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=0, "
+        "kernel_w=0",
+        std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        Conv2d<float>({.in = 3, .out = 8, .kernel_h = 3}),
+        "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=3, "
+        "kernel_w=0",
+        std::invalid_argument);
     CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 3, .out = 8, .kernel = 3, .kernel_w = 2}),
                          "Conv2d: kernel=3 conflicts with kernel_h=0, kernel_w=2; give either kernel or kernel_h and "
                          "kernel_w",
@@ -332,9 +336,10 @@ TEST_CASE("Conv2d: invalid options") {
 
 TEST_CASE("conv2d reference: rejects incompatible shapes") {
     const Tensor<double> x({1, 2, 4, 4}), w({3, 2, 3, 3});
-    CHECK_THROWS_WITH_AS(conv2d_forward_reference(x, Tensor<double>({3, 1, 3, 3}), Tensor<double>(), 1, 0),
-                         "conv2d reference: incompatible input [1, 2, 4, 4] and weight [3, 1, 3, 3] (stride 1, padding 0)",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        conv2d_forward_reference(x, Tensor<double>({3, 1, 3, 3}), Tensor<double>(), 1, 0),
+        "conv2d reference: incompatible input [1, 2, 4, 4] and weight [3, 1, 3, 3] (stride 1, padding 0)",
+        std::invalid_argument);
     CHECK_THROWS_WITH_AS(conv2d_forward_reference(x, w, Tensor<double>({2}), 1, 0),
                          "conv2d reference: bias must be [3] or empty, got [2]", std::invalid_argument);
     CHECK_THROWS_WITH_AS(conv2d_backward_data_reference(Tensor<double>({1, 3, 3, 3}), w, x.shape(), 1, 0),

@@ -25,7 +25,7 @@ TEST_CASE("Flatten: [N, d1, …] → [N, d1·…], values in row-major order") {
     const auto& y = flat.forward(x);
     REQUIRE(y.shape() == Shape{2, 12});
     CHECK(y(0, 0) == x(0, 0, 0, 0));
-    CHECK(y(0, 5) == x(0, 1, 0, 1));   // 5 = (1·2 + 0)·2 + 1
+    CHECK(y(0, 5) == x(0, 1, 0, 1));  // 5 = (1·2 + 0)·2 + 1
     CHECK(y(1, 11) == x(1, 2, 1, 1));
 }
 

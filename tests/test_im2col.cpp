@@ -80,7 +80,8 @@ const std::vector<ConvGeometry> geometries = {
 }  // namespace
 
 TEST_CASE("ConvGeometry: output size and col shape") {
-    const ConvGeometry g{.channels = 3, .height = 5, .width = 6, .kernel_h = 3, .kernel_w = 3, .stride = 2, .padding = 1};
+    const ConvGeometry g{
+        .channels = 3, .height = 5, .width = 6, .kernel_h = 3, .kernel_w = 3, .stride = 2, .padding = 1};
     CHECK(g.out_h() == 3);  // (5 + 2 − 3)/2 + 1
     CHECK(g.out_w() == 3);  // (6 + 2 − 3)/2 + 1 = 3 (floor)
     CHECK(g.col_rows() == 27);
@@ -88,10 +89,11 @@ TEST_CASE("ConvGeometry: output size and col shape") {
     CHECK_FALSE(g.is_identity());
     CHECK(ConvGeometry{.channels = 2, .height = 4, .width = 4, .kernel_h = 1, .kernel_w = 1}.is_identity());
     CHECK_NOTHROW(g.validate());
-    CHECK_THROWS_WITH_AS((ConvGeometry{.channels = 1, .height = 2, .width = 5, .kernel_h = 3, .kernel_w = 3}.validate()),
-                         "ConvGeometry: need positive sizes and a kernel that fits the padded image, got C=1, H=2, W=5, "
-                         "kernel 3×3, stride 1, padding 0",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        (ConvGeometry{.channels = 1, .height = 2, .width = 5, .kernel_h = 3, .kernel_w = 3}.validate()),
+        "ConvGeometry: need positive sizes and a kernel that fits the padded image, got C=1, H=2, W=5, "
+        "kernel 3×3, stride 1, padding 0",
+        std::invalid_argument);
 }
 
 TEST_CASE("im2col: a 3×3 image with a 2×2 kernel, by hand") {
@@ -100,9 +102,9 @@ TEST_CASE("im2col: a 3×3 image with a 2×2 kernel, by hand") {
     double col[16];
     im2col(im, g, col);
     // rows: taps (0,0), (0,1), (1,0), (1,1); columns: output positions (0,0), (0,1), (1,0), (1,1)
-    const double expected[16] = {1, 2, 4, 5,   //
-                                 2, 3, 5, 6,   //
-                                 4, 5, 7, 8,   //
+    const double expected[16] = {1, 2, 4, 5,  //
+                                 2, 3, 5, 6,  //
+                                 4, 5, 7, 8,  //
                                  5, 6, 8, 9};
     for (int k = 0; k < 16; ++k) CHECK(col[k] == expected[k]);
 }
@@ -153,7 +155,8 @@ TEST_CASE("col2im is the adjoint of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)
 }
 
 TEST_CASE("im2col works in float too") {
-    const ConvGeometry g{.channels = 2, .height = 4, .width = 5, .kernel_h = 3, .kernel_w = 2, .stride = 2, .padding = 1};
+    const ConvGeometry g{
+        .channels = 2, .height = 4, .width = 5, .kernel_h = 3, .kernel_w = 2, .stride = 2, .padding = 1};
     Generator gen(3);
     const auto imd = random_vector(g.channels * g.height * g.width, gen);
     std::vector<float> imf(imd.begin(), imd.end()), colf(g.col_rows() * g.col_cols());

@@ -45,8 +45,8 @@ TEST_CASE("MaxPool2d: 2×2 windows with ties — the first maximum in row-major 
     //   0  3 | 5  5
     // image 1 = −(image 0): windows {−1, −1, −1, 0} → 0 at (1, 1); {−2, 0, −2, −2} → 0 at (0, 3);
     //   {−3, 1, 0, −3} → 1 at (2, 1); all −5 → (2, 2)
-    Tensor<double> x({2, 1, 4, 4}, {1, 1, 2, 0, 1, 0, 2, 2, 3, -1, 5, 5, 0, 3, 5, 5,  //
-                                    -1, -1, -2, 0, -1, 0, -2, -2, -3, 1, -5, -5, 0, -3, -5, -5});
+    Tensor<double> x({2, 1, 4, 4}, {1,  1,  2,  0, 1,  0, 2,  2,  3,  -1, 5,  5,  0, 3,  5,  5,  //
+                                    -1, -1, -2, 0, -1, 0, -2, -2, -3, 1,  -5, -5, 0, -3, -5, -5});
     MaxPool2d<double> pool({.kernel = 2});
     const auto& y = pool.forward(x);
     REQUIRE(y.shape() == Shape{2, 1, 2, 2});

@@ -27,8 +27,8 @@ struct ConvShapes {
     std::size_t N, C, H, W, O, kh, kw, out_h, out_w, s, p;
 
     ConvShapes(const Shape& x, const Shape& w, std::size_t stride, std::size_t padding) {
-        if (x.size() != 4 || w.size() != 4 || x[1] != w[1] || stride == 0 || x[2] == 0 || x[3] == 0 || w[0] == 0 || w[2] == 0 || w[3] == 0 ||
-            x[2] + 2 * padding < w[2] || x[3] + 2 * padding < w[3])
+        if (x.size() != 4 || w.size() != 4 || x[1] != w[1] || stride == 0 || x[2] == 0 || x[3] == 0 || w[0] == 0 ||
+            w[2] == 0 || w[3] == 0 || x[2] + 2 * padding < w[2] || x[3] + 2 * padding < w[3])
             throw std::invalid_argument("conv2d reference: incompatible input " + to_string(x) + " and weight " +
                                         to_string(w) + " (stride " + std::to_string(stride) + ", padding " +
                                         std::to_string(padding) + ")");
@@ -67,7 +67,8 @@ Tensor<T> conv2d_forward_reference(const Tensor<T>& x, const Tensor<T>& w, const
                             for (std::size_t j = 0; j < d.kw; ++j) {
                                 std::size_t ih, iw;
                                 if (!d.input_index(oh, i, d.H, ih) || !d.input_index(ow, j, d.W, iw)) continue;
-                                sum += w[((o * d.C + c) * d.kh + i) * d.kw + j] * x[((n * d.C + c) * d.H + ih) * d.W + iw];
+                                sum +=
+                                    w[((o * d.C + c) * d.kh + i) * d.kw + j] * x[((n * d.C + c) * d.H + ih) * d.W + iw];
                             }
                     y[((n * d.O + o) * d.out_h + oh) * d.out_w + ow] = sum;
                 }
@@ -95,7 +96,8 @@ Tensor<T> conv2d_backward_data_reference(const Tensor<T>& dy, const Tensor<T>& w
                             for (std::size_t j = 0; j < d.kw; ++j) {
                                 std::size_t ih, iw;
                                 if (!d.input_index(oh, i, d.H, ih) || !d.input_index(ow, j, d.W, iw)) continue;
-                                dx[((n * d.C + c) * d.H + ih) * d.W + iw] += w[((o * d.C + c) * d.kh + i) * d.kw + j] * g;
+                                dx[((n * d.C + c) * d.H + ih) * d.W + iw] +=
+                                    w[((o * d.C + c) * d.kh + i) * d.kw + j] * g;
                             }
                 }
     return dx;
@@ -132,8 +134,8 @@ Tensor<T> conv2d_backward_weights_reference(const Tensor<T>& x, const Tensor<T>&
 /// dy: [N, O, outH, outW] → db: [O].   db[o] = Σ_n Σ_oh Σ_ow dy[n, o, oh, ow]
 template <class T>
 Tensor<T> conv2d_backward_bias_reference(const Tensor<T>& dy) {
-    if (dy.rank() != 4) throw std::invalid_argument("conv2d reference: dy must be [N, O, outH, outW], got " +
-                                                    to_string(dy.shape()));
+    if (dy.rank() != 4)
+        throw std::invalid_argument("conv2d reference: dy must be [N, O, outH, outW], got " + to_string(dy.shape()));
     const std::size_t N = dy.dim(0), O = dy.dim(1), plane = dy.dim(2) * dy.dim(3);
     Tensor<T> db({O});
     for (std::size_t n = 0; n < N; ++n)

@@ -26,7 +26,7 @@ namespace minitorch {
 /// Geometry of a 2-d convolution (or pooling) on one image: channels, image size, kernel, stride, zero padding.
 struct ConvGeometry {
     std::size_t channels = 0;
-    std::size_t height = 0, width = 0;      ///< image size H, W (before padding)
+    std::size_t height = 0, width = 0;  ///< image size H, W (before padding)
     std::size_t kernel_h = 0, kernel_w = 0;
     std::size_t stride = 1;
     std::size_t padding = 0;

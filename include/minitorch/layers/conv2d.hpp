@@ -50,7 +50,7 @@ struct Conv2dOptions {
 
 template <class T>
 class Conv2d : public TrainingMode {
-public:
+  public:
     using scalar_type = T;
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw.
@@ -69,10 +69,10 @@ public:
 
     /// "Conv2d(16→32, k=3)", with ", s=2", ", p=1", ", bias=false" only when not the default; "k=2×3" if not square.
     std::string describe() const {
-        std::string s = "Conv2d(" + std::to_string(opt_.in) + "→" + std::to_string(opt_.out) + ", k=" +
-                        (opt_.kernel_h == opt_.kernel_w
-                             ? std::to_string(opt_.kernel_h)
-                             : std::to_string(opt_.kernel_h) + "×" + std::to_string(opt_.kernel_w));
+        std::string s =
+            "Conv2d(" + std::to_string(opt_.in) + "→" + std::to_string(opt_.out) + ", k=" +
+            (opt_.kernel_h == opt_.kernel_w ? std::to_string(opt_.kernel_h)
+                                            : std::to_string(opt_.kernel_h) + "×" + std::to_string(opt_.kernel_w));
         if (opt_.stride != 1) s += ", s=" + std::to_string(opt_.stride);
         if (opt_.padding != 0) s += ", p=" + std::to_string(opt_.padding);
         if (!opt_.bias) s += ", bias=false";
@@ -112,9 +112,9 @@ public:
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 if (has_cache_) std::copy(xn, xn + image, x_.data() + n * image);
-                if (!g.is_identity()) im2col(xn, g, col.data());       // col: [K, L]
+                if (!g.is_identity()) im2col(xn, g, col.data());            // col: [K, L]
                 const ConstMap C(g.is_identity() ? xn : col.data(), K, L);  // 1×1, s=1, p=0: col is x_n itself
-                Map Yn(y_.data() + n * O * L, O, L);                    // y[n]: [O, L]
+                Map Yn(y_.data() + n * O * L, O, L);                        // y[n]: [O, L]
                 Yn.noalias() = Wm * C;
                 if (opt_.bias) Yn.colwise() += b;
             }
@@ -192,7 +192,7 @@ public:
         assign_parameter(bias_, b, describe() + ".set_bias");
     }
 
-private:
+  private:
     // Unaligned maps: images inside a batch tensor start at arbitrary offsets.
     using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using Map = Eigen::Map<Matrix>;
@@ -211,9 +211,9 @@ private:
                                             "; give either kernel or kernel_h and kernel_w");
             o.kernel_h = o.kernel_w = o.kernel;
         } else if (o.kernel_h == 0 || o.kernel_w == 0) {
-            throw std::invalid_argument("Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), "
-                                        "got kernel_h=" + std::to_string(o.kernel_h) +
-                                        ", kernel_w=" + std::to_string(o.kernel_w));
+            throw std::invalid_argument(
+                "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=" +
+                std::to_string(o.kernel_h) + ", kernel_w=" + std::to_string(o.kernel_w));
         }
         if (o.kernel_h == o.kernel_w) o.kernel = o.kernel_h;
         if (o.stride == 0) throw std::invalid_argument("Conv2d: stride must be positive, got 0");
@@ -221,13 +221,16 @@ private:
     }
 
     /// Smallest image extent along an axis for a kernel of size k: H + 2p ≥ k and H ≥ 1.
-    std::size_t min_extent(std::size_t k) const noexcept {
-        return k > 2 * opt_.padding ? k - 2 * opt_.padding : 1;
-    }
+    std::size_t min_extent(std::size_t k) const noexcept { return k > 2 * opt_.padding ? k - 2 * opt_.padding : 1; }
 
     ConvGeometry geometry(const Shape& x) const {
-        return {.channels = opt_.in, .height = x[2], .width = x[3], .kernel_h = opt_.kernel_h,
-                .kernel_w = opt_.kernel_w, .stride = opt_.stride, .padding = opt_.padding};
+        return {.channels = opt_.in,
+                .height = x[2],
+                .width = x[3],
+                .kernel_h = opt_.kernel_h,
+                .kernel_w = opt_.kernel_w,
+                .stride = opt_.stride,
+                .padding = opt_.padding};
     }
 
     /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
@@ -241,11 +244,11 @@ private:
     }
 
     Conv2dOptions opt_;
-    Tensor<T> weight_, weight_grad_;  // [out, in, kh, kw]
-    Tensor<T> bias_, bias_grad_;      // [out] (empty when bias = false)
-    Tensor<T> x_;                     // cache: the input, [N, C, H, W]
-    Tensor<T> y_, dx_;                // outputs, reused between steps
-    std::vector<Tensor<T>> col_;                     // per thread: [C·kh·kw, outH·outW] (col, then dcol)
+    Tensor<T> weight_, weight_grad_;                  // [out, in, kh, kw]
+    Tensor<T> bias_, bias_grad_;                      // [out] (empty when bias = false)
+    Tensor<T> x_;                                     // cache: the input, [N, C, H, W]
+    Tensor<T> y_, dx_;                                // outputs, reused between steps
+    std::vector<Tensor<T>> col_;                      // per thread: [C·kh·kw, outH·outW] (col, then dcol)
     std::vector<Tensor<T>> dw_partial_, db_partial_;  // per thread: [out, C·kh·kw], [out]
     bool has_cache_ = false;
 };

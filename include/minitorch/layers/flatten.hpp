@@ -19,7 +19,7 @@ namespace minitorch {
 
 template <class T>
 class Flatten : public TrainingMode {
-public:
+  public:
     using scalar_type = T;
 
     std::string describe() const { return "Flatten()"; }
@@ -49,7 +49,7 @@ public:
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
-private:
+  private:
     Shape x_shape_;  // cache: the input shape
     Tensor<T> y_, dx_;
     bool has_cache_ = false;

@@ -54,11 +54,11 @@ struct MaxPool2dOptions {
 };
 
 /// y = the maximum of each k×k window. The gradient goes to the position of that maximum (the first one in row-major
-/// scan order when several are equal, like PyTorch). As in PyTorch's CPU kernel, a NaN counts as larger than anything (the
-/// last NaN of a window is its maximum), so NaNs propagate.
+/// scan order when several are equal, like PyTorch). As in PyTorch's CPU kernel, a NaN counts as larger than anything
+/// (the last NaN of a window is its maximum), so NaNs propagate.
 template <class T>
 class MaxPool2d : public TrainingMode {
-public:
+  public:
     using scalar_type = T;
 
     explicit MaxPool2d(MaxPool2dOptions options) : opt_(options), geo_("MaxPool2d", options.kernel, options.stride) {
@@ -126,7 +126,7 @@ public:
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
-private:
+  private:
     MaxPool2dOptions opt_;
     detail::PoolGeometry geo_;
     std::vector<std::size_t> argmax_;  // cache: [N, C, outH, outW], index within the input plane
@@ -143,7 +143,7 @@ struct AvgPool2dOptions {
 /// y = the mean of each k×k window (no padding, so every window has k² pixels).
 template <class T>
 class AvgPool2d : public TrainingMode {
-public:
+  public:
     using scalar_type = T;
 
     explicit AvgPool2d(AvgPool2dOptions options) : opt_(options), geo_("AvgPool2d", options.kernel, options.stride) {
@@ -205,7 +205,7 @@ public:
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
-private:
+  private:
     AvgPool2dOptions opt_;
     detail::PoolGeometry geo_;
     Shape x_shape_;  // cache: the input shape
