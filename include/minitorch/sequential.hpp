@@ -136,10 +136,10 @@ public:
         std::string out;
         const auto row = [&](const std::string& layer, const std::string& shape, const std::string& params,
                              const std::string& rf, const std::string& jump) {
-            out += pad(layer, 34, false) + pad(shape, 20, false) + pad(params, 10, true) + pad(rf, 8, true) +
+            out += pad(layer, 40, false) + pad(shape, 18, false) + pad(params, 10, true) + pad(rf, 8, true) +
                    pad(jump, 8, true) + '\n';
         };
-        const std::string rule(80, '-'), double_rule(80, '=');
+        const std::string rule(84, '-'), double_rule(84, '=');
         out += rule + '\n';
         row("Layer (type)", "Output Shape", "Param #", "RF", "Jump");
         out += double_rule + '\n';
