@@ -106,9 +106,10 @@ class Conv2d : public TrainingMode {
         ensure_thread_buffers();
         const ConstMap Wm(weight_.data(), O, K);  // [O, C·kh·kw]
         const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
+        const Shape col_shape{K, L};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             Tensor<T>& col = col_[t];
-            if (!g.is_identity()) col.resize({K, L});
+            if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 if (has_cache_) std::copy(xn, xn + image, x_.data() + n * image);
@@ -132,19 +133,20 @@ class Conv2d : public TrainingMode {
         dx_.resize(x_.shape());
         ensure_thread_buffers();
         const ConstMap Wm(weight_.data(), O, K);
+        const Shape col_shape{K, L}, dw_shape{O, K}, db_shape{O};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             Tensor<T>& col = col_[t];
             Tensor<T>& dw = dw_partial_[t];
             Tensor<T>& db = db_partial_[t];
-            dw.resize({O, K});
+            dw.resize(dw_shape);
             dw.zero();
             Map dW(dw.data(), O, K);
             if (opt_.bias) {
-                db.resize({O});
+                db.resize(db_shape);
                 db.zero();
             }
             VectorMap dB(db.data(), opt_.bias ? O : 0);
-            if (!g.is_identity()) col.resize({K, L});
+            if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x_.data() + n * image;
                 T* dxn = dx_.data() + n * image;
