@@ -98,7 +98,7 @@ TEST_CASE("BatchNorm: running statistics follow PyTorch's update with the unbias
     CHECK(bn.running_mean()[0] == doctest::Approx(rm[0]).epsilon(1e-13));
 }
 
-TEST_CASE("BatchNorm1d: [N, C] and [N, C, L] running statistics and normalisation") {
+TEST_CASE("BatchNorm1d: running statistics and normalisation for N×C and N×C×L inputs") {
     BatchNorm1d<double> bn({.features = 3});
     const auto x = random_tensor({5, 3}, 3, -1.0, 0.5);
     const auto& y = bn.forward(x);
@@ -126,7 +126,7 @@ TEST_CASE("BatchNorm2d: gradcheck in training mode on an odd spatial size") {
     CHECK(r.ok);
 }
 
-TEST_CASE("BatchNorm1d: gradcheck in training mode on [4, 3] and [3, 2, 4]") {
+TEST_CASE("BatchNorm1d: gradcheck in training mode on 4×3 and 3×2×4") {
     BatchNorm1d<double> bn({.features = 3});
     set_random_affine(bn, 3, 31);
     auto r = gradcheck(bn, random_tensor({4, 3}, 32));
@@ -252,7 +252,7 @@ TEST_CASE("BatchNorm2d: results do not depend on the thread count") {
     for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i] == two[i]);  // bit-identical
 }
 
-TEST_CASE("BatchNorm: parameter gradients accumulate; outputs are reused between steps") {
+TEST_CASE("BatchNorm: parameter gradients accumulate and outputs are reused between steps") {
     BatchNorm2d<double> bn({.features = 2});
     const auto x = random_tensor({2, 2, 3, 3}, 91), dy = random_tensor({2, 2, 3, 3}, 92);
     const double* y_storage = bn.forward(x).data();

@@ -51,7 +51,7 @@ TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 −
     }
 }
 
-TEST_CASE("Dropout: same seed, same masks; each forward draws a new one; copies continue identically") {
+TEST_CASE("Dropout: the same seed gives the same masks, each forward draws a new one, copies continue identically") {
     Generator g1(5), g2(5);
     Dropout<double> a({.p = 0.5}, g1), b({.p = 0.5}, g2);
     const auto x = random_tensor({4, 50}, 6);
@@ -149,7 +149,7 @@ TEST_CASE("Dropout: gradcheck with a frozen mask (and without it the check fails
     CHECK_FALSE(bad.ok);
 }
 
-TEST_CASE("Dropout: p outside [0, 1), describe(), backward errors") {
+TEST_CASE("Dropout: p outside 0 ≤ p < 1, describe(), backward errors") {
     CHECK(Dropout<float>({.p = 0.05}).describe() == "Dropout(p=0.05)");
     CHECK(Dropout<float>().describe() == "Dropout(p=0.5)");
     CHECK_THROWS_WITH_AS(Dropout<float>({.p = 1.0}),

@@ -8,7 +8,7 @@
 
 using namespace minitorch;
 
-TEST_CASE("LogSoftmax: values on [[1, 2, 3], [1, 1, 1]]") {
+TEST_CASE("LogSoftmax: values on the rows (1, 2, 3) and (1, 1, 1)") {
     LogSoftmax<double> ls;
     const auto& y = ls.forward(Tensor<double>({2, 3}, {1, 2, 3, 1, 1, 1}));
     // row 0: log Σ exp = 3 + log(1 + e⁻¹ + e⁻²) = 3.4076059644443806
@@ -40,7 +40,7 @@ TEST_CASE("LogSoftmax: rows of exp(y) sum to 1 and large scores stay finite") {
     }
 }
 
-TEST_CASE("LogSoftmax: gradcheck on [4, 5]") {
+TEST_CASE("LogSoftmax: gradcheck on 4×5") {
     LogSoftmax<double> ls;
     Generator gen(2);
     Tensor<double> x({4, 5});

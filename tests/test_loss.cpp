@@ -63,7 +63,7 @@ TEST_CASE("NLLLoss: values and gradient for mean and sum") {
     CHECK(sum.backward() == Tensor<double>({2, 3}, {0, 0, -1, -1, 0, 0}));
 }
 
-TEST_CASE("CrossEntropyLoss: values and gradient on logits [[1, 2, 3], [1, 1, 1]]") {
+TEST_CASE("CrossEntropyLoss: values and gradient on the logit rows (1, 2, 3) and (1, 1, 1)") {
     const Tensor<double> logits({2, 3}, {1, 2, 3, 1, 1, 1});
     const Labels labels{2, 0};
     // row 0: log(e + e² + e³) − 3 = log(1 + e⁻¹ + e⁻²) = 0.4076059644443806; row 1: log 3 = 1.0986122886681098
