@@ -154,7 +154,7 @@ TEST_CASE("Conv2d: gradcheck of input, weight and bias (stride, padding, rectang
     }
 }
 
-TEST_CASE("Conv2d: parameter gradients accumulate until zeroed; dx is assigned") {
+TEST_CASE("Conv2d: parameter gradients accumulate until zeroed, dx is assigned") {
     Generator gen(2);
     Conv2d<double> conv({.in = 2, .out = 3, .kernel = 3, .padding = 1}, gen);
     const auto x = random_tensor<double>({2, 2, 4, 4}, gen);

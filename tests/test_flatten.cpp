@@ -11,7 +11,7 @@ using namespace minitorch;
 static_assert(Layer<Flatten<float>>);
 static_assert(Layer<Flatten<double>>);
 
-TEST_CASE("Flatten: [N, d1, …] → [N, d1·…], values in row-major order") {
+TEST_CASE("Flatten: N×d1×…×dk becomes N×(d1·…·dk), values in row-major order") {
     Flatten<float> flat;
     CHECK(flat.describe() == "Flatten()");
     CHECK(flat.parameters().empty());
@@ -29,7 +29,7 @@ TEST_CASE("Flatten: [N, d1, …] → [N, d1·…], values in row-major order") {
     CHECK(y(1, 11) == x(1, 2, 1, 1));
 }
 
-TEST_CASE("Flatten: backward reshapes the gradient back; forward then backward is a round trip") {
+TEST_CASE("Flatten: backward reshapes the gradient back, forward then backward is a round trip") {
     Generator gen(3);
     Flatten<double> flat;
     Tensor<double> x({3, 2, 3, 1});
@@ -50,7 +50,7 @@ TEST_CASE("Flatten: gradcheck") {
     CHECK(r.ok);
 }
 
-TEST_CASE("Flatten: after a conv to [N, 10, 1, 1] it is PyTorch's view(-1, 10); gradcheck of the pair") {
+TEST_CASE("Flatten: after a conv to N×10×1×1 it is PyTorch's view(-1, 10), gradcheck of the pair") {
     Generator gen(8);
     Sequential<double> head(Conv2d<double>({.in = 4, .out = 10, .kernel = 3}, gen), Flatten<double>());
     CHECK(head.output_shape({2, 4, 3, 3}) == Shape{2, 10});

@@ -101,7 +101,7 @@ TEST_CASE("MaxPool2d: a NaN in a window propagates (PyTorch's CPU kernel treats 
     CHECK(dx == Tensor<float>({2, 1, 2, 2}, {0, 1, 0, 0, 0, 1, 0, 0}));
 }
 
-TEST_CASE("MaxPool2d: gradcheck on distinct values (kernel 2; kernel 3 stride 2 and kernel 3 stride 1 on odd sizes)") {
+TEST_CASE("MaxPool2d: gradcheck on distinct values (kernel 2, kernel 3 stride 2 and kernel 3 stride 1 on odd sizes)") {
     Generator gen(17);
     const std::vector<std::pair<MaxPool2dOptions, Shape>> checks = {
         {{.kernel = 2}, {2, 3, 6, 6}},
@@ -117,7 +117,7 @@ TEST_CASE("MaxPool2d: gradcheck on distinct values (kernel 2; kernel 3 stride 2 
     }
 }
 
-TEST_CASE("AvgPool2d: 2×2 means by hand; each pixel gets a quarter of its window's gradient") {
+TEST_CASE("AvgPool2d: 2×2 means by hand, each pixel gets a quarter of its window's gradient") {
     Tensor<double> x({2, 1, 4, 4});
     for (std::size_t k = 0; k < 16; ++k) x[k] = double(k + 1), x[16 + k] = -double(k + 1);
     AvgPool2d<double> pool({.kernel = 2});
@@ -144,7 +144,7 @@ TEST_CASE("AvgPool2d: floor output size — pixels outside every window get zero
     CHECK(dx(1, 2, 3, 3) == 0.25);
 }
 
-TEST_CASE("AvgPool2d: gradcheck (kernel 2; kernel 3 stride 2 on odd sizes)") {
+TEST_CASE("AvgPool2d: gradcheck (kernel 2, kernel 3 stride 2 on odd sizes)") {
     Generator gen(19);
     const std::vector<std::pair<AvgPool2dOptions, Shape>> checks = {
         {{.kernel = 2}, {2, 3, 4, 6}},
@@ -162,7 +162,7 @@ TEST_CASE("AvgPool2d: gradcheck (kernel 2; kernel 3 stride 2 on odd sizes)") {
     }
 }
 
-TEST_CASE("AvgPool2d(6) on 6×6 is a global average: [N, C, 6, 6] → [N, C, 1, 1]") {
+TEST_CASE("AvgPool2d(6) on 6×6 is a global average, output N×C×1×1") {
     Generator gen(23);
     AvgPool2d<double> pool({.kernel = 6});
     Tensor<double> x({2, 3, 6, 6});
