@@ -139,11 +139,13 @@ TEST_CASE("read_idx: truncated header") {
     TempDir dir;
     const fs::path p = dir.path / "short";
     write_file(p, {0, 0, 8});
-    CHECK(error_of(p) == p.string() + ": truncated header: the file has 3 bytes, an IDX file starts with a 4-byte "
-                                      "magic number");
+    CHECK(error_of(p) == p.string() +
+                             ": truncated header: the file has 3 bytes, an IDX file starts with a 4-byte "
+                             "magic number");
     write_file(p, {});
-    CHECK(error_of(p) == p.string() + ": truncated header: the file has 0 bytes, an IDX file starts with a 4-byte "
-                                      "magic number");
+    CHECK(error_of(p) == p.string() +
+                             ": truncated header: the file has 0 bytes, an IDX file starts with a 4-byte "
+                             "magic number");
     // Rank 3 needs 4 + 12 bytes; only two dimensions present.
     write_file(p, {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3});
     CHECK(error_of(p) == p.string() + ": truncated header: rank 3 needs a 16-byte header, the file has 12 bytes");
@@ -159,44 +161,53 @@ TEST_CASE("read_idx: truncated data and trailing bytes, plain and gzip") {
     const fs::path p = dir.path / "images";
     Bytes file = idx_bytes({2, 3, 4}, iota_bytes(20));  // header says 24 bytes
     write_file(p, file);
-    CHECK(error_of(p) == p.string() + ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
-                                      "16-byte header");
+    CHECK(error_of(p) == p.string() +
+                             ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
+                             "16-byte header");
     write_file(p, gzip(file));
-    CHECK(error_of(p) == p.string() + ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
-                                      "16-byte header (after gzip decompression)");
+    CHECK(error_of(p) == p.string() +
+                             ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
+                             "16-byte header (after gzip decompression)");
 
     file = idx_bytes({2, 3, 4}, iota_bytes(26));
     write_file(p, file);
-    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after "
-                                      "the 16-byte header (2 too many)");
+    CHECK(error_of(p) == p.string() +
+                             ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after "
+                             "the 16-byte header (2 too many)");
     write_file(p, gzip(file));
-    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after "
-                                      "the 16-byte header (after gzip decompression)");
+    CHECK(error_of(p) == p.string() +
+                             ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after "
+                             "the 16-byte header (after gzip decompression)");
 
     // MNIST-sized header over a tiny file: refused from the sizes alone.
     write_file(p, idx_bytes({60000, 28, 28}, iota_bytes(1234)));
-    CHECK(error_of(p) == p.string() + ": truncated: header says 60000×28×28 = 47040000 bytes of data, file has "
-                                      "1234 after the 16-byte header");
+    CHECK(error_of(p) == p.string() +
+                             ": truncated: header says 60000×28×28 = 47040000 bytes of data, file has "
+                             "1234 after the 16-byte header");
 }
 
 TEST_CASE("read_idx: wrong magic, unsupported type, rank 0, overflowing dimensions") {
     TempDir dir;
     const fs::path p = dir.path / "bad";
     write_file(p, {0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7});
-    CHECK(error_of(p) == p.string() + ": not an IDX file: magic number 01 00 08 01, expected 00 00 08 <rank> (two "
-                                      "zero bytes, the type byte, the rank)");
+    CHECK(error_of(p) == p.string() +
+                             ": not an IDX file: magic number 01 00 08 01, expected 00 00 08 <rank> (two "
+                             "zero bytes, the type byte, the rank)");
     write_file(p, idx_bytes({2}, Bytes(8), 0x0D));
-    CHECK(error_of(p) == p.string() + ": unsupported data type 0x0d (float32): only 0x08 (unsigned byte) is "
-                                      "supported");
+    CHECK(error_of(p) == p.string() +
+                             ": unsupported data type 0x0d (float32): only 0x08 (unsigned byte) is "
+                             "supported");
     write_file(p, idx_bytes({2}, Bytes(2), 0x42));
-    CHECK(error_of(p) == p.string() + ": unsupported data type 0x42 (not an IDX type): only 0x08 (unsigned byte) is "
-                                      "supported");
+    CHECK(error_of(p) == p.string() +
+                             ": unsupported data type 0x42 (not an IDX type): only 0x08 (unsigned byte) is "
+                             "supported");
     write_file(p, {0, 0, 8, 0, 1, 2, 3});
     CHECK(error_of(p) == p.string() + ": rank 0 in the magic number: an IDX array needs at least one dimension");
     // (2³² − 1)⁴ does not fit in 64 bits.
     write_file(p, idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}));
-    CHECK(error_of(p) == p.string() + ": dimensions 4294967295×4294967295×4294967295×4294967295 overflow the "
-                                      "element count");
+    CHECK(error_of(p) == p.string() +
+                             ": dimensions 4294967295×4294967295×4294967295×4294967295 overflow the "
+                             "element count");
 }
 
 TEST_CASE("read_idx: corrupt and truncated gzip streams") {
@@ -240,15 +251,17 @@ TEST_CASE("read_idx and gunzip: decompression is bounded") {
     const fs::path p = dir.path / "bomb.gz";
     // A header announcing more than the limit is refused before any data is inflated.
     write_file(p, gzip(idx_bytes({1024, 1024, 1025}, {})));
-    CHECK(error_of(p) == p.string() + ": header says 1024×1024×1025 = 1074790400 bytes of data, more than the "
-                                      "1073741824-byte limit for gzip-compressed IDX files");
+    CHECK(error_of(p) == p.string() +
+                             ": header says 1024×1024×1025 = 1074790400 bytes of data, more than the "
+                             "1073741824-byte limit for gzip-compressed IDX files");
     // A 16 MB run of zeros behind a header announcing 1 byte: inflated only as far as header + 1 byte.
     Bytes big = idx_bytes({1}, Bytes(16u << 20, 0));
     const Bytes compressed = gzip(big);
     CHECK(compressed.size() < 100000);
     write_file(p, compressed);
-    CHECK(error_of(p) == p.string() + ": trailing bytes: header says 1 = 1 bytes of data, file has more after the "
-                                      "8-byte header (after gzip decompression)");
+    CHECK(error_of(p) == p.string() +
+                             ": trailing bytes: header says 1 = 1 bytes of data, file has more after the "
+                             "8-byte header (after gzip decompression)");
 
     // gunzip's own cap.
     CHECK(gunzip(compressed, "mem", big.size()) == big);

@@ -125,8 +125,9 @@ TEST_CASE("load_mnist: finds plain and .gz files, checks shapes and counts") {
 
     // The test split is t10k-*; not there yet.
     CHECK(error_of([&] { load_mnist(dir.path, MnistSplit::test); }) ==
-          dir.path.string() + ": MNIST test images not found (looked for t10k-images-idx3-ubyte and "
-                              "t10k-images-idx3-ubyte.gz; scripts/fetch-mnist downloads them)");
+          dir.path.string() +
+              ": MNIST test images not found (looked for t10k-images-idx3-ubyte and "
+              "t10k-images-idx3-ubyte.gz; scripts/fetch-mnist downloads them)");
 
     // Count mismatch: the message names both files and both counts.
     write_file(dir.path / "t10k-images-idx3-ubyte.gz", gzip(as_file(images_array(6, 28, 28))));

@@ -127,7 +127,8 @@ TEST_CASE_TEMPLATE("safetensors: bitwise round trip", T, float, double) {
     load_safetensors(path, loaded.parameters());
     CHECK(same_state(saved, loaded));
     CHECK(loaded.steps[0] == T(234));
-    CHECK(read_safetensors_metadata(path) == std::map<std::string, std::string>{{"epoch", "3"}, {"note", "round trip"}});
+    CHECK(read_safetensors_metadata(path) ==
+          std::map<std::string, std::string>{{"epoch", "3"}, {"note", "round trip"}});
     CHECK(dir.listing() == std::vector<std::string>{"state.safetensors"});  // no temporary file left
 
     // Saving again replaces the file.
@@ -193,7 +194,8 @@ TEST_CASE("safetensors: the file layout, read without the library") {
     const std::size_t data = 8 + n;
     std::int64_t steps = 0;
     for (int i = 7; i >= 0; --i)
-        steps = (steps << 8) | static_cast<unsigned char>(bytes[data + nbt[0].get<std::size_t>() + static_cast<std::size_t>(i)]);
+        steps = (steps << 8) |
+                static_cast<unsigned char>(bytes[data + nbt[0].get<std::size_t>() + static_cast<std::size_t>(i)]);
     CHECK(steps == 42);
     CHECK(nbt[0].get<std::uint64_t>() % 8 == 0);  // 8-byte elements are 8-aligned
 

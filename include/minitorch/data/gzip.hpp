@@ -28,7 +28,7 @@ namespace minitorch {
 
 /// A decompression failure; what() starts with the file name.
 class GzipError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -41,7 +41,7 @@ inline bool has_gzip_magic(std::span<const std::uint8_t> bytes) noexcept {
 /// members (as `cat a.gz b.gz` makes) are decompressed one after the other, as gunzip does; zero padding after the
 /// last member is ignored, anything else after it is an error.
 class GzipInflater {
-public:
+  public:
     GzipInflater(std::span<const std::uint8_t> compressed, std::string name)
         : input_(compressed), name_(std::move(name)) {
         // windowBits 16 + MAX_WBITS: expect a gzip wrapper (header + CRC-32 + size trailer), not raw zlib.
@@ -71,16 +71,22 @@ public:
             produced += got;
             total_out_ += got;
             switch (ret) {
-                case Z_STREAM_END: member_done_ = true; break;
-                case Z_OK: break;
+                case Z_STREAM_END:
+                    member_done_ = true;
+                    break;
+                case Z_OK:
+                    break;
                 case Z_BUF_ERROR:  // no progress possible: only happens here when the input is exhausted
                     if (consumed_ >= input_.size())
-                        fail("truncated gzip stream: the compressed data ends after " +
-                             std::to_string(input_.size()) + " bytes, before the end-of-stream marker");
+                        fail("truncated gzip stream: the compressed data ends after " + std::to_string(input_.size()) +
+                             " bytes, before the end-of-stream marker");
                     fail("gzip decompression made no progress", zs_.msg);
-                case Z_MEM_ERROR: throw std::bad_alloc();
-                case Z_NEED_DICT: fail("corrupt gzip stream: a preset dictionary is required", nullptr);
-                default: fail("corrupt gzip stream", zs_.msg);  // Z_DATA_ERROR, Z_STREAM_ERROR
+                case Z_MEM_ERROR:
+                    throw std::bad_alloc();
+                case Z_NEED_DICT:
+                    fail("corrupt gzip stream: a preset dictionary is required", nullptr);
+                default:
+                    fail("corrupt gzip stream", zs_.msg);  // Z_DATA_ERROR, Z_STREAM_ERROR
             }
         }
         return produced;
@@ -89,7 +95,7 @@ public:
     /// Bytes decompressed so far.
     std::size_t total_out() const noexcept { return total_out_; }
 
-private:
+  private:
     [[noreturn]] void fail(const std::string& what, const char* zlib_reason = nullptr) const {
         throw GzipError(name_ + ": " + what + (zlib_reason ? std::string(" (zlib: ") + zlib_reason + ")" : ""));
     }

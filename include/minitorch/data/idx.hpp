@@ -45,7 +45,7 @@ struct IdxArray {
 
 /// A malformed or unreadable IDX file; what() starts with the file path.
 class IdxError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -60,13 +60,20 @@ namespace detail {
 
 inline const char* idx_type_name(std::uint8_t type) noexcept {
     switch (type) {
-        case 0x08: return "unsigned byte";
-        case 0x09: return "signed byte";
-        case 0x0B: return "int16";
-        case 0x0C: return "int32";
-        case 0x0D: return "float32";
-        case 0x0E: return "float64";
-        default: return "not an IDX type";
+        case 0x08:
+            return "unsigned byte";
+        case 0x09:
+            return "signed byte";
+        case 0x0B:
+            return "int16";
+        case 0x0C:
+            return "int32";
+        case 0x0D:
+            return "float32";
+        case 0x0E:
+            return "float64";
+        default:
+            return "not an IDX type";
     }
 }
 
@@ -137,8 +144,9 @@ inline IdxArray read_idx(const std::filesystem::path& path) {
         idx_fail(path, "truncated header: the file has " + std::to_string(got) + " bytes" + after +
                            ", an IDX file starts with a 4-byte magic number");
     if (magic[0] != 0 || magic[1] != 0)
-        idx_fail(path, "not an IDX file: magic number " + detail::hex_byte(magic[0]) + " " + detail::hex_byte(magic[1]) +
-                           " " + detail::hex_byte(magic[2]) + " " + detail::hex_byte(magic[3]) +
+        idx_fail(path, "not an IDX file: magic number " + detail::hex_byte(magic[0]) + " " +
+                           detail::hex_byte(magic[1]) + " " + detail::hex_byte(magic[2]) + " " +
+                           detail::hex_byte(magic[3]) +
                            ", expected 00 00 08 <rank> (two zero bytes, the type byte, the rank)");
     if (magic[2] != 0x08)
         idx_fail(path, "unsupported data type 0x" + detail::hex_byte(magic[2]) + " (" +
@@ -195,11 +203,11 @@ inline IdxArray read_idx(const std::filesystem::path& path) {
         const std::size_t got = read(out.data.data() + have, want);
         have += got;
         if (got < want)
-            idx_fail(path, "truncated: " + announced + ", file has " + std::to_string(have) + " " + header_text + after);
+            idx_fail(path,
+                     "truncated: " + announced + ", file has " + std::to_string(have) + " " + header_text + after);
     }
     std::uint8_t extra;
-    if (read(&extra, 1) != 0)
-        idx_fail(path, "trailing bytes: " + announced + ", file has more " + header_text + after);
+    if (read(&extra, 1) != 0) idx_fail(path, "trailing bytes: " + announced + ", file has more " + header_text + after);
     return out;
 }
 

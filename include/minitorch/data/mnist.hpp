@@ -41,19 +41,21 @@ namespace minitorch {
 
 enum class MnistSplit { train, test };
 
-inline const char* to_string(MnistSplit split) noexcept { return split == MnistSplit::train ? "train" : "test"; }
+inline const char* to_string(MnistSplit split) noexcept {
+    return split == MnistSplit::train ? "train" : "test";
+}
 
 /// A dataset that cannot be used (mismatched files, bad labels, files not found); what() starts with a path.
 class DatasetError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// N grayscale images of H × W bytes (row-major, image after image) and their labels 0–9.
 struct MnistDataset {
-    std::size_t count = 0;   ///< N
-    std::size_t height = 0;  ///< H (28 for MNIST)
-    std::size_t width = 0;   ///< W (28 for MNIST)
+    std::size_t count = 0;             ///< N
+    std::size_t height = 0;            ///< H (28 for MNIST)
+    std::size_t width = 0;             ///< W (28 for MNIST)
     std::vector<std::uint8_t> images;  ///< [N, H, W]
     std::vector<std::uint8_t> labels;  ///< [N], each < 10
     MnistSplit split = MnistSplit::train;
@@ -123,8 +125,8 @@ inline MnistDataset load_mnist(const std::filesystem::path& folder, MnistSplit s
 /// affine_grid + grid_sample(mode="nearest", padding_mode="zeros", align_corners=False): pixel (r, c) has its centre
 /// at x = c + ½ − W/2, y = r + ½ − H/2, and output pixel (x, y) takes the input pixel nearest to the point
 ///     x_s = x·cos θ − y·sin θ,   y_s = x·sin θ + y·cos θ
-/// (rounding half to even, as std::nearbyint and PyTorch do). 90° on a square image is numpy's rot90:
-/// dst[r][c] = src[c][W − 1 − r]. src and dst must not overlap.
+/// (rounding half to even, as std::lrint in the default rounding mode and PyTorch's nearbyint do). 90° on a square
+/// image is numpy's rot90: dst[r][c] = src[c][W − 1 − r]. src and dst must not overlap.
 inline void rotate_nearest(const std::uint8_t* src, std::uint8_t* dst, std::size_t height, std::size_t width,
                            double degrees) {
     const double theta = degrees * std::numbers::pi / 180.0;
@@ -133,10 +135,12 @@ inline void rotate_nearest(const std::uint8_t* src, std::uint8_t* dst, std::size
     const auto h = static_cast<long>(height), w = static_cast<long>(width);
     for (std::size_t r = 0; r < height; ++r) {
         const double y = static_cast<double>(r) + 0.5 - half_h;
+        // Source position in pixel-index units: column x_s + W/2 − ½, row y_s + H/2 − ½.
+        const double col_offset = -y * sin_t + half_w - 0.5, row_offset = y * cos_t + half_h - 0.5;
         for (std::size_t c = 0; c < width; ++c) {
             const double x = static_cast<double>(c) + 0.5 - half_w;
-            const long cs = std::lround(std::nearbyint(x * cos_t - y * sin_t + half_w - 0.5));
-            const long rs = std::lround(std::nearbyint(x * sin_t + y * cos_t + half_h - 0.5));
+            const long cs = std::lrint(x * cos_t + col_offset);  // lrint: nearest, ties to even (default rounding)
+            const long rs = std::lrint(x * sin_t + row_offset);
             dst[r * width + c] = (rs >= 0 && rs < h && cs >= 0 && cs < w)
                                      ? src[static_cast<std::size_t>(rs) * width + static_cast<std::size_t>(cs)]
                                      : std::uint8_t{0};
@@ -147,27 +151,27 @@ inline void rotate_nearest(const std::uint8_t* src, std::uint8_t* dst, std::size
 /// Options of a DataLoader. Defaults are the PyTorch MNIST recipe's: batches of 128, Normalize((0.1307,), (0.3081,)).
 struct LoaderOptions {
     std::size_t batch_size = 128;
-    bool shuffle = false;        ///< a fresh permutation every epoch (use true for training)
-    std::uint64_t seed = 0;      ///< drives the shuffle and the augmentation
-    double mean = 0.1307;        ///< normalisation: (p/255 − mean) / stddev
+    bool shuffle = false;    ///< a fresh permutation every epoch (use true for training)
+    std::uint64_t seed = 0;  ///< drives the shuffle and the augmentation
+    double mean = 0.1307;    ///< normalisation: (p/255 − mean) / stddev
     double stddev = 0.3081;
-    double rotate_degrees = 0;   ///< augmentation: rotate each image by U[−θ, θ] degrees (training split only)
-    bool drop_last = false;      ///< drop the last batch when it is smaller than batch_size
+    double rotate_degrees = 0;  ///< augmentation: rotate each image by U[−θ, θ] degrees (training split only)
+    bool drop_last = false;     ///< drop the last batch when it is smaller than batch_size
 };
 
 /// One batch, filled by DataLoader::next. Reuse the same object: its storage is resized, not reallocated.
 struct Batch {
-    Tensor<float> images;               ///< [B, 1, H, W], normalised
-    std::vector<std::int64_t> labels;   ///< [B]
-    std::vector<std::size_t> indices;   ///< [B], the samples' positions in the dataset
-    std::size_t index = 0;              ///< the batch's position in its epoch, from 0
+    Tensor<float> images;              ///< [B, 1, H, W], normalised
+    std::vector<std::int64_t> labels;  ///< [B]
+    std::vector<std::size_t> indices;  ///< [B], the samples' positions in the dataset
+    std::size_t index = 0;             ///< the batch's position in its epoch, from 0
     std::size_t size() const noexcept { return labels.size(); }
 };
 
 /// Batches of an MnistDataset, in order or shuffled per epoch, normalised, optionally rotated (training split only:
 /// a loader over the test split never augments). The dataset must outlive the loader.
 class DataLoader {
-public:
+  public:
     explicit DataLoader(const MnistDataset& dataset, LoaderOptions options = {}) : ds_(&dataset), opt_(options) {
         if (opt_.batch_size == 0) throw std::invalid_argument("DataLoader: batch_size must be positive, got 0");
         if (!(opt_.stddev > 0))
@@ -245,10 +249,10 @@ public:
     /// Range over one epoch's batches: `for (const Batch& b : loader.next_epoch())`. Starts the next epoch; the
     /// batch is the loader's own (one object, refilled each step).
     class EpochRange {
-    public:
+      public:
         struct Sentinel {};
         class Iterator {
-        public:
+          public:
             const Batch& operator*() const noexcept { return *batch_; }
             const Batch* operator->() const noexcept { return batch_; }
             Iterator& operator++() {
@@ -257,7 +261,7 @@ public:
             }
             bool operator==(Sentinel) const noexcept { return !more_; }
 
-        private:
+          private:
             friend class EpochRange;
             Iterator(DataLoader* loader, Batch* batch) : loader_(loader), batch_(batch) { ++*this; }
             DataLoader* loader_;
@@ -267,7 +271,7 @@ public:
         Iterator begin() { return Iterator(loader_, &loader_->batch_); }
         Sentinel end() const noexcept { return {}; }
 
-    private:
+      private:
         friend class DataLoader;
         explicit EpochRange(DataLoader* loader) : loader_(loader) {}
         DataLoader* loader_;
@@ -277,7 +281,7 @@ public:
         return EpochRange(this);
     }
 
-private:
+  private:
     static std::string number(double v) {
         std::ostringstream s;
         s << v;
@@ -287,13 +291,13 @@ private:
     const MnistDataset* ds_;
     LoaderOptions opt_;
     std::array<float, 256> table_{};
-    std::vector<std::size_t> order_;       // the epoch's sample order
-    std::vector<std::uint8_t> rotated_;    // scratch image for the augmentation
+    std::vector<std::size_t> order_;     // the epoch's sample order
+    std::vector<std::uint8_t> rotated_;  // scratch image for the augmentation
     Generator epoch_gen_;
     std::uint64_t epoch_ = 0;
     bool started_ = false;
     std::size_t next_batch_ = 0;
-    Batch batch_;                          // the range interface's batch
+    Batch batch_;  // the range interface's batch
 };
 
 /// The name used in the brief and the examples.

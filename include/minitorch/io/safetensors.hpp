@@ -67,7 +67,7 @@ namespace minitorch {
 
 /// A checkpoint that cannot be written, read or applied; what() starts with the file path.
 class SafetensorsError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -94,7 +94,8 @@ constexpr const char* dtype_of() {
 /// PyTorch keeps BatchNorm's step counter as int64: "num_batches_tracked" or "<prefix>.num_batches_tracked".
 inline bool is_step_counter(const std::string& name) {
     constexpr std::string_view key = "num_batches_tracked";
-    return name == key || (name.size() > key.size() && name.ends_with(key) && name[name.size() - key.size() - 1] == '.');
+    return name == key ||
+           (name.size() > key.size() && name.ends_with(key) && name[name.size() - key.size() - 1] == '.');
 }
 
 /// Copies `n` bytes of a native value into little-endian order (and back: the operation is its own inverse).
@@ -226,8 +227,9 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
     // The tensors must tile [0, data_size): sorted by begin, each starts where the previous one ended.
     std::vector<const Entry*> by_offset;
     for (const auto& e : layout.entries) by_offset.push_back(&e);
-    std::stable_sort(by_offset.begin(), by_offset.end(),
-                     [](const Entry* a, const Entry* b) { return a->begin != b->begin ? a->begin < b->begin : a->end < b->end; });
+    std::stable_sort(by_offset.begin(), by_offset.end(), [](const Entry* a, const Entry* b) {
+        return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+    });
     std::uint64_t pos = 0;
     const Entry* prev = nullptr;
     for (const Entry* e : by_offset) {
@@ -242,8 +244,8 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
         prev = e;
     }
     if (pos != layout.data_size)
-        fail(path, "trailing data: the tensors end at byte " + std::to_string(pos) + " of the data section, but it has " +
-                       std::to_string(layout.data_size) + " bytes");
+        fail(path, "trailing data: the tensors end at byte " + std::to_string(pos) +
+                       " of the data section, but it has " + std::to_string(layout.data_size) + " bytes");
     return layout;
 }
 
@@ -366,7 +368,8 @@ void load_safetensors(const std::filesystem::path& path, const std::vector<Param
     std::vector<const st::Entry*> source(into.size(), nullptr);
     for (std::size_t i = 0; i < into.size(); ++i) {
         const auto& p = into[i];
-        if (!wanted.insert(p.name).second) st::fail(path, "cannot load: duplicate model tensor name \"" + p.name + "\"");
+        if (!wanted.insert(p.name).second)
+            st::fail(path, "cannot load: duplicate model tensor name \"" + p.name + "\"");
         if (p.value == nullptr || p.value->size() != num_elements(p.value->shape()))
             st::fail(path, "cannot load: model tensor \"" + p.name + "\" is not allocated");
         const auto it = in_file.find(p.name);
@@ -390,7 +393,8 @@ void load_safetensors(const std::filesystem::path& path, const std::vector<Param
         if (ok) source[i] = &e;
     }
     for (const auto& e : layout.entries)
-        if (!wanted.count(e.name)) problems.push_back("unexpected: " + e.name + " (in the checkpoint, not in the model)");
+        if (!wanted.count(e.name))
+            problems.push_back("unexpected: " + e.name + " (in the checkpoint, not in the model)");
     if (!problems.empty()) {
         std::string message = "checkpoint does not match the model (" + std::to_string(problems.size()) +
                               (problems.size() == 1 ? " problem):" : " problems):");
