@@ -211,7 +211,7 @@ TEST_CASE("DataLoader: shuffle is a function of (seed, epoch)") {
     CHECK(epoch_order(plain) != a0);
 }
 
-TEST_CASE("DataLoader: normalisation (p/255 − 0.1307)/0.3081, labels as int64, [B, 1, H, W]") {
+TEST_CASE("DataLoader: normalisation (p/255 − 0.1307)/0.3081, labels as int64, images B×1×H×W") {
     IdxArray images{{2, 1, 3}, {0, 255, 128, 10, 20, 30}};
     IdxArray labels{{2}, {7, 3}};
     const MnistDataset ds = make_mnist_dataset(images, labels, MnistSplit::test, "i", "l");
