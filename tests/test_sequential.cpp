@@ -72,3 +72,14 @@ TEST_CASE("Sequential: empty container errors") {
     CHECK_THROWS_AS(net.forward(Tensor<float>({1})), std::logic_error);
     CHECK_THROWS_AS(net.backward(Tensor<float>({1})), std::logic_error);
 }
+
+TEST_CASE("Sequential: slice copies a range of layers") {
+    Sequential<double> net(Linear<double>({.in = 4, .out = 3}), ReLU<double>(), Linear<double>({.in = 3, .out = 2}));
+    Sequential<double> tail = net.slice(1, 3);
+    CHECK(tail.size() == 2);
+    CHECK(tail.describe(0) == "ReLU()");
+    CHECK(tail.output_shape({5, 3}) == Shape{5, 2});
+    CHECK(net.slice(0, 0).output_shape({5, 4}) == Shape{5, 4});
+    CHECK(tail.parameters()[0].value->array().isApprox(net.parameters()[2].value->array()));
+    CHECK_THROWS_AS(net.slice(2, 4), std::out_of_range);
+}

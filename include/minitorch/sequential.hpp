@@ -77,6 +77,17 @@ public:
 
     std::string describe() const { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
 
+    /// A new container holding copies of layers [begin, end) — like PyTorch's net[begin:end].
+    Sequential slice(std::size_t begin, std::size_t end) const {
+        if (begin > end || end > layers_.size())
+            throw std::out_of_range("Sequential::slice(" + std::to_string(begin) + ", " + std::to_string(end) +
+                                    "): out of range for " + std::to_string(layers_.size()) + " layers");
+        Sequential part;
+        part.train(is_training());
+        for (std::size_t i = begin; i < end; ++i) part.layers_.push_back(layers_[i]->clone());
+        return part;
+    }
+
     Shape output_shape(const Shape& in) const {
         Shape s = in;
         for (const auto& l : layers_) s = l->output_shape(s);

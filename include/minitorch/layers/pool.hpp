@@ -14,6 +14,8 @@
 #include "minitorch/tensor.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
@@ -82,6 +84,10 @@ class MaxPool2d : public TrainingMode {
             argmax_.resize(y_.size());
             x_shape_ = x.shape();
         }
+        // offset[w] = position of window element w (row-major) relative to the window's top-left pixel, so the
+        // inner loop needs no division by k.
+        std::size_t offset[64] = {};
+        for (std::size_t w = 0; w < std::min<std::size_t>(k * k, 64); ++w) offset[w] = (w / k) * W + w % k;
         parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t p = begin; p < end; ++p) {
                 const T* in = x.data() + p * H * W;
@@ -89,16 +95,26 @@ class MaxPool2d : public TrainingMode {
                 std::size_t* arg = has_cache_ ? argmax_.data() + p * out_h * out_w : nullptr;
                 for (std::size_t oh = 0; oh < out_h; ++oh)
                     for (std::size_t ow = 0; ow < out_w; ++ow) {
-                        std::size_t best = oh * s * W + ow * s;  // the window's top-left pixel
-                        T m = in[best];
-                        for (std::size_t i = 0; i < k; ++i)
-                            for (std::size_t j = 0; j < k; ++j) {
-                                const std::size_t at = (oh * s + i) * W + ow * s + j;
-                                if (in[at] > m || std::isnan(in[at])) {  // strict >: ties keep the first maximum
-                                    m = in[at];
-                                    best = at;
+                        const T* window = in + oh * s * W + ow * s;  // the window's top-left pixel
+                        std::size_t best;  // flat index of the first maximum within the window
+                        T m;
+                        if (k * k <= 64) {
+                            const std::size_t w = k == 2 ? first_max_in_window<2>(window, W, k)
+                                                         : first_max_in_window<0>(window, W, k);
+                            best = oh * s * W + ow * s + offset[w];
+                            m = in[best];
+                        } else {  // windows of more than 64 elements: the plain scan
+                            best = oh * s * W + ow * s;
+                            m = in[best];
+                            for (std::size_t i = 0; i < k; ++i)
+                                for (std::size_t j = 0; j < k; ++j) {
+                                    const std::size_t at = (oh * s + i) * W + ow * s + j;
+                                    if (in[at] > m || std::isnan(in[at])) {  // strict >: ties keep the first
+                                        m = in[at];
+                                        best = at;
+                                    }
                                 }
-                            }
+                        }
                         out[oh * out_w + ow] = m;
                         if (arg) arg[oh * out_w + ow] = best;
                     }
@@ -127,6 +143,28 @@ class MaxPool2d : public TrainingMode {
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
   private:
+    /// Row-major position of the first maximum of a k × k window (k ≤ 8) whose rows are W apart; K = k when known
+    /// at compile time (the common 2 × 2 pool is unrolled), 0 otherwise.
+    /// Branch-free: on real activations "is this the new maximum?" is a coin flip, and a mispredicted branch per
+    /// element made the plain scan several times slower. Pass 1 takes the maximum (and notes NaNs), pass 2 marks
+    /// the positions equal to it in a bit mask; the lowest set bit is the first maximum in row-major order
+    /// (PyTorch's tie rule). A NaN anywhere wins, the first one (PyTorch propagates NaN).
+    template <std::size_t K>
+    static std::size_t first_max_in_window(const T* window, std::size_t W, std::size_t runtime_k) {
+        const std::size_t k = K ? K : runtime_k;
+        T m = window[0];
+        std::uint64_t nan_bits = 0, max_bits = 0;
+        for (std::size_t i = 0; i < k; ++i)
+            for (std::size_t j = 0; j < k; ++j) {
+                const T v = window[i * W + j];
+                m = v > m ? v : m;
+                nan_bits |= std::uint64_t{v != v} << (i * k + j);
+            }
+        for (std::size_t i = 0; i < k; ++i)
+            for (std::size_t j = 0; j < k; ++j) max_bits |= std::uint64_t{window[i * W + j] == m} << (i * k + j);
+        return static_cast<std::size_t>(std::countr_zero(nan_bits ? nan_bits : max_bits));
+    }
+
     MaxPool2dOptions opt_;
     detail::PoolGeometry geo_;
     std::vector<std::size_t> argmax_;  // cache: [N, C, outH, outW], index within the input plane
