@@ -166,7 +166,7 @@ int run(const Config& cfg) {
     }
 
     const MnistDataset test_set = load_mnist(cfg.data, MnistSplit::test);
-    DataLoader test_loader(test_set, {.batch_size = 1000});
+    DataLoader test_loader(test_set, {.batch_size = cfg.batch_size});  // PyTorch timing reference: batch 128 too
     Batch batch;
     NLLLoss<float> sum_loss(Reduction::sum);
     const auto test_line = [&](const EpochResult& r) {
