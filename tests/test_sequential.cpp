@@ -83,3 +83,13 @@ TEST_CASE("Sequential: slice copies a range of layers") {
     CHECK(tail.parameters()[0].value->array().isApprox(net.parameters()[2].value->array()));
     CHECK_THROWS_AS(net.slice(2, 4), std::out_of_range);
 }
+
+TEST_CASE("Sequential: add and the constructor take named layers too (copied in)") {
+    Linear<double> fc({.in = 2, .out = 2});
+    ReLU<double> relu;
+    Sequential<double> net(fc, relu);
+    net.add(fc);
+    CHECK(net.size() == 3);
+    net.parameters()[0].value->fill(5.0);
+    CHECK(fc.weight().array().maxCoeff() < 5.0);  // the container holds a copy
+}

@@ -28,8 +28,9 @@ public:
     using scalar_type = T;
 
     Sequential() = default;
-    template <Layer... Ls>
-        requires(sizeof...(Ls) > 0 && (std::is_same_v<typename std::decay_t<Ls>::scalar_type, T> && ...))
+    template <class... Ls>
+        requires(sizeof...(Ls) > 0 && (Layer<std::decay_t<Ls>> && ...) &&
+                 (std::is_same_v<typename std::decay_t<Ls>::scalar_type, T> && ...))
     explicit Sequential(Ls&&... layers) {
         (add(std::forward<Ls>(layers)), ...);
     }
@@ -44,8 +45,8 @@ public:
     Sequential& operator=(Sequential&&) noexcept = default;
 
     /// Appends a layer (moved or copied in); it takes the container's current mode.
-    template <Layer L>
-        requires std::is_same_v<typename std::decay_t<L>::scalar_type, T>
+    template <class L>
+        requires Layer<std::decay_t<L>> && std::is_same_v<typename std::decay_t<L>::scalar_type, T>
     Sequential& add(L&& layer) {
         layers_.push_back(std::make_unique<Holder<std::decay_t<L>>>(std::forward<L>(layer)));
         layers_.back()->train(is_training());
