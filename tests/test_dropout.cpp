@@ -25,6 +25,7 @@ TEST_CASE("Dropout: eval mode is the identity and caches nothing") {
     d.eval();
     const auto x = random_tensor({3, 5}, 1);
     CHECK(d.forward(x) == x);
+    CHECK(&d.forward(x) == &x);  // no copy: the input itself is handed back
     CHECK_THROWS_WITH_AS(d.backward(x), doctest::Contains("Dropout(p=0.4): backward called without a training-mode"),
                          std::logic_error);
 }

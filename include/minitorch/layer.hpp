@@ -5,7 +5,9 @@
 //   const Tensor<T>& forward(const Tensor<T>& x)
 //       Computes y = f(x) and returns it. The returned reference is owned by the layer and stays valid until the
 //       layer's next forward call (layers keep their outputs as members so a training step does not allocate;
-//       returning a Tensor<T> by value is also accepted by the concept and by Sequential).
+//       returning a Tensor<T> by value is also accepted by the concept and by Sequential). A layer that is the
+//       identity in the current mode (Dropout in eval mode) may return x itself, so the result is valid only as
+//       long as x is too: keep the input alive while you use the output.
 //       In training mode (is_training() == true) forward also caches what backward needs (the input, a mask, the
 //       batch statistics…). In eval mode it need not cache anything.
 //       A wrong input shape throws std::invalid_argument whose message names the layer and its configuration

@@ -141,12 +141,11 @@ class Dropout : public TrainingMode {
     // x: any shape [N, ...] → y: x's shape.
     //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (a copy; nothing cached)
     const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(x.shape());
-        if (!is_training()) {
-            std::copy(x.begin(), x.end(), y_.begin());
+        if (!is_training()) {  // identity: hand back the input itself rather than copy it (see layer.hpp)
             has_cache_ = false;
-            return y_;
+            return x;
         }
+        y_.resize(x.shape());
         if (frozen_ && has_mask_ && mask_.shape() == x.shape()) {
             y_.array() = x.array() * mask_.array();
         } else {
