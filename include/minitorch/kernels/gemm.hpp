@@ -20,17 +20,33 @@
 // gemm_nt: register tile of up to 4 rows of A × 6 rows of B (24 zmm accumulators) holding 16-lane partial dot
 //   products along Kd (both operands contiguous there); 4 + 6 loads feed 24 FMAs per 16 values of Kd, the last
 //   chunk masked. At the end of the tile the 24 vectors are reduced by a transposing tree (16 vectors → one vector of
-//   16 sums with 15 shuffle-pairs and adds) instead of 24 separate horizontal sums.
+//   16 sums with 15 shuffle-pairs and adds) instead of 24 separate horizontal sums, and each row of sums is moved into
+//   place with one permute and added to C with one masked load/store. Tiles walk 6-row blocks of B in the outer loop
+//   (13.5 KB for Kd = 576, kept in L1) and 4-row blocks of A in the inner loop.
+// Both kernels keep every loaded vector in a register (in_register below): left alone, GCC 12 re-reads it from
+//   memory for each FMA that uses it, and the load ports, not the FMA units, set the pace.
 // Why no packing: the classic GEMM (Goto/BLIS, Eigen) copies panels of A and B into contiguous blocks so the
-//   micro-kernel streams them from cache. Here Kd ≤ 576 and every operand is a few hundred KB at most: im2col has
+//   micro-kernel streams them from cache. Here Kd ≤ 676 and every operand is a few hundred KB at most: im2col has
 //   already laid B out row by row, the B panel of gemm_nn and the row blocks of gemm_nt fit L1 as they are, and the
 //   operands fit L2. Packing would copy O(Kd·N) values per product to save nothing; on these shapes it is the
-//   packing, the blocking decisions for large matrices and the per-call overhead that keep Eigen at 30–50% of peak.
+//   packing, the blocking decisions for large matrices and the per-call overhead that keep Eigen near half of peak.
 // Determinism: the summation order is a fixed function of the shapes (k ascending per lane in gemm_nn; 16 lane
 //   chains then a fixed tree in gemm_nt); no threads here (Conv2d parallelises over the batch).
 //
-// Measured (bench/bench_gemm.cpp, 1 thread, medians of 5; peak 274 GFLOP/s per core, i.e. 2 × 16-lane FMA/cycle):
-// MEASUREMENTS
+// Measured (bench/bench_gemm.cpp, medians of 5, GFLOP/s). The FMA peak probe (bench_peak's loop) reported 207–210
+// per core and 410 on 2 cores around these runs, below the 274 / 545 that issue 6 records for this machine kind (the
+// host's clock varies). Both fractions are given: of the same-run peak | of 274 (545 for 2 threads).
+//
+//   16→32 conv, (O, K, L) = (32, 144, 576)   ours                 Eigen
+//   forward           gemm_nn                191  (92% | 70%)     106
+//   backward-data     gemm_nn (Wᵀ strides)   204  (98% | 75%)     127
+//   backward-weights  gemm_nt                186  (89% | 68%)     100
+//   all three, 1 thread                      191  (92% | 70%)     112
+//   all three, 2 threads (batch split)       357  (87% | 66%)     210
+//
+//   the other MNIST shapes: forward and backward-data 145–204 (Eigen 59–99); backward-weights 116–157 (Eigen 53–95)
+//   except the two with L = 36, 75 (Eigen 72): dot products of 36 values are 2 vectors and a masked one, and the
+//   reduction of each tile then costs about as much as its FMAs. (10, 14, 1) takes well under a microsecond either way.
 //
 // Other scalar types (double: gradient checks), or builds without AVX-512, use Eigen (gemm_nn_eigen, gemm_nt_eigen).
 // C must not overlap A or B.
