@@ -6,10 +6,12 @@
 // Two kinds of check:
 //   * integer-valued inputs (|a|, |b| ≤ 4, |C0| ≤ 4): every product and partial sum is an integer below 2^24, so float
 //     arithmetic is exact in any summation order and the kernels must equal the reference bit for bit;
-//   * normal inputs: |got − want| ≤ γ·(|C0| + Σ_k |a_k||b_k|) with γ = n·u/(1 − n·u), n = Kd + 2, u the unit
-//     roundoff (2^-24 float, 2^-53 double). This is the worst-case bound for a sum of Kd products in any order with
-//     one rounding per step (Higham, Accuracy and Stability, §3.1: γ_Kd), plus one rounding for adding C0 and one
-//     for the reference's own final rounding. It is a theorem, not a fitted tolerance: about 9e-6 relative for
+//   * normal inputs: |got − want| ≤ γ·(|C0| + Σ_k |a_k||b_k|) with γ = n·u/(1 − n·u), u the unit roundoff (2^-24
+//     float, 2^-53 double). An inner product of Kd terms computed in any order, with or without FMA, is within
+//     γ_Kd·Σ|a_k||b_k| of the exact value (Higham, Accuracy and Stability of Numerical Algorithms, §3.1: every term
+//     carries at most Kd rounding factors); adding C0 is one more rounding, rounding the reference's double sum to
+//     float one more: n = Kd + 2 for float. For double the reference's own sum is no more exact than the kernel's, so
+//     its γ_Kd is added too: n = 2·Kd + 2. A theorem, not a fitted tolerance: about 9e-6 relative for float and
 //     Kd = 144. A wrong or missing term is off by about |a||b| ≈ Σ|a||b|/Kd, far above γ·Σ|a||b| for Kd ≤ 676.
 // Entries of C outside [M, N] (the padding of a leading dimension) carry a sentinel that must survive.
 #include <minitorch/kernels/gemm.hpp>
@@ -24,6 +26,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace minitorch;
@@ -58,7 +61,10 @@ template <class T>
 void expect_close(const std::vector<T>& got, const std::vector<T>& want, const std::vector<T>& c0,
                   const std::vector<double>& bound, std::size_t M, std::size_t N, std::size_t Kd, std::size_t ldc,
                   bool exact) {
-    const double n = static_cast<double>(Kd + 2), u = unit_roundoff<T>(), gamma = n * u / (1 - n * u);
+    // n rounding factors per term, see the top of the file: the kernel's Kd, C0, and the reference's (1 or Kd)
+    const std::size_t reference_roundings = std::is_same_v<T, float> ? 1 : Kd;
+    const double n = static_cast<double>(Kd + 1 + reference_roundings), u = unit_roundoff<T>();
+    const double gamma = n * u / (1 - n * u);
     std::size_t bad = 0, untouched = 0;
     std::string first;
     for (std::size_t i = 0; i < got.size(); ++i) {
