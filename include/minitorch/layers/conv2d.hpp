@@ -19,6 +19,7 @@
 // would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
 #pragma once
 
+#include "minitorch/kernels/gemm.hpp"
 #include "minitorch/kernels/im2col.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
@@ -104,7 +105,6 @@ class Conv2d : public TrainingMode {
         has_cache_ = is_training();
         if (has_cache_) x_.resize(x.shape());  // filled per image below, by the thread that reads the image
         ensure_thread_buffers();
-        const ConstMap Wm(weight_.data(), O, K);  // [O, C·kh·kw]
         const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
         const Shape col_shape{K, L};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
@@ -114,10 +114,10 @@ class Conv2d : public TrainingMode {
                 const T* xn = x.data() + n * image;
                 if (has_cache_) std::copy(xn, xn + image, x_.data() + n * image);
                 if (!g.is_identity()) im2col(xn, g, col.data());            // col: [K, L]
-                const ConstMap C(g.is_identity() ? xn : col.data(), K, L);  // 1×1, s=1, p=0: col is x_n itself
-                Map Yn(y_.data() + n * O * L, O, L);                        // y[n]: [O, L]
-                Yn.noalias() = Wm * C;
-                if (opt_.bias) Yn.colwise() += b;
+                const T* C = g.is_identity() ? xn : col.data();  // col [K, L]; 1×1, s=1, p=0: col is x_n itself
+                T* yn = y_.data() + n * O * L;                     // y[n]: [O, L]
+                gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // Y_n = W·col (kernels/gemm.hpp)
+                if (opt_.bias) Map(yn, O, L).colwise() += b;
             }
         });
         return y_;
@@ -132,7 +132,6 @@ class Conv2d : public TrainingMode {
         const std::size_t image = g.channels * g.height * g.width;
         dx_.resize(x_.shape());
         ensure_thread_buffers();
-        const ConstMap Wm(weight_.data(), O, K);
         const Shape col_shape{K, L}, dw_shape{O, K}, db_shape{O};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             Tensor<T>& col = col_[t];
@@ -140,7 +139,6 @@ class Conv2d : public TrainingMode {
             Tensor<T>& db = db_partial_[t];
             dw.resize(dw_shape);
             dw.zero();
-            Map dW(dw.data(), O, K);
             if (opt_.bias) {
                 db.resize(db_shape);
                 db.zero();
@@ -150,18 +148,18 @@ class Conv2d : public TrainingMode {
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x_.data() + n * image;
                 T* dxn = dx_.data() + n * image;
-                const ConstMap dYn(dy.data() + n * O * L, O, L);  // dy[n]: [O, L]
+                const T* dyn = dy.data() + n * O * L;  // dy[n]: [O, L]
+                const T* W = weight_.data();           // [O, K]; Wᵀ is read through strides (1, K)
                 if (g.is_identity()) {
-                    dW.noalias() += dYn * ConstMap(xn, K, L).transpose();
-                    Map(dxn, K, L).noalias() = Wm.transpose() * dYn;  // col2im is the identity too
+                    gemm_nt(O, K, L, dyn, L, xn, L, dw.data(), K, true);  // dW += dY_n·x_nᵀ
+                    gemm_nn(K, L, O, W, 1, K, dyn, L, dxn, L, false);     // dx_n = Wᵀ·dY_n (col2im is the identity)
                 } else {
                     im2col(xn, g, col.data());
-                    Map colm(col.data(), K, L);
-                    dW.noalias() += dYn * colm.transpose();
-                    colm.noalias() = Wm.transpose() * dYn;  // col now holds dcol: [K, L]
-                    col2im(col.data(), g, dxn);             // dx_n = col2im(dcol), assigned
+                    gemm_nt(O, K, L, dyn, L, col.data(), L, dw.data(), K, true);  // dW += dY_n·col_nᵀ
+                    gemm_nn(K, L, O, W, 1, K, dyn, L, col.data(), L, false);      // col ← dcol = Wᵀ·dY_n
+                    col2im(col.data(), g, dxn);                                   // dx_n = col2im(dcol), assigned
                 }
-                if (opt_.bias) dB += dYn.rowwise().sum();
+                if (opt_.bias) dB += ConstMap(dyn, O, L).rowwise().sum();
             }
         });
         // Reduce in thread order: same thread count → same bits; 1 thread → the single-threaded sum.
