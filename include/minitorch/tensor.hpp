@@ -40,6 +40,16 @@ inline std::size_t num_elements(const Shape& shape) {
     return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
 }
 
+/// Elements [begin, end) of a buffer as an Eigen array (for elementwise math on one thread's chunk).
+template <class T>
+Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> segment(T* p, std::size_t begin, std::size_t end) {
+    return {p + begin, static_cast<Eigen::Index>(end - begin)};
+}
+template <class T>
+Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> segment(const T* p, std::size_t begin, std::size_t end) {
+    return {p + begin, static_cast<Eigen::Index>(end - begin)};
+}
+
 /// Minimal allocator giving 64-byte aligned storage to std::vector.
 template <class T>
 struct AlignedAllocator {

@@ -2,9 +2,11 @@
 // Derivations: docs/layers/relu.md, docs/layers/sigmoid.md. Tests: tests/test_activation.cpp.
 #pragma once
 
+#include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -23,7 +25,11 @@ public:
     // x: any shape → y: same shape.   y = max(x, 0)
     const Tensor<T>& forward(const Tensor<T>& x) {
         y_.resize(x.shape());
-        y_.array() = x.array().max(T(0));
+        const T* xp = x.data();
+        T* yp = y_.data();
+        parallel_for(x.size(), [&](std::size_t b, std::size_t e, std::size_t) {  // elementwise: any split works
+            segment(yp, b, e) = segment(xp, b, e).max(T(0));  // Eigen: vectorised selects, no branches
+        });
         has_cache_ = is_training();  // backward reads y: y > 0 exactly where x > 0
         return y_;
     }
@@ -32,7 +38,11 @@ public:
     const Tensor<T>& backward(const Tensor<T>& dy) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
         dx_.resize(dy.shape());
-        dx_.array() = (y_.array() > T(0)).select(dy.array(), T(0));
+        const T *yp = y_.data(), *gp = dy.data();
+        T* dxp = dx_.data();
+        parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
+            segment(dxp, b, e) = (segment(yp, b, e) > T(0)).select(segment(gp, b, e), T(0));
+        });
         return dx_;
     }
 

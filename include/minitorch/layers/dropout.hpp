@@ -163,7 +163,11 @@ class Dropout : public TrainingMode {
     const Tensor<T>& backward(const Tensor<T>& dy) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
         dx_.resize(dy.shape());
-        dx_.array() = dy.array() * mask_.array();
+        const T *gp = dy.data(), *mp = mask_.data();
+        T* dxp = dx_.data();
+        parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
+            segment(dxp, b, e) = segment(gp, b, e) * segment(mp, b, e);
+        });
         return dx_;
     }
 
