@@ -117,6 +117,17 @@ inline void add_run(T* d, const T* s, std::size_t n) noexcept {
 template <class T>
 void im2col(const T* im, const ConvGeometry& g, T* col) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
+    if (s == 1 && p == 0) {  // the common case (every unpadded conv of the MNIST net): every tap is inside the image,
+                             // so each output row of each (c, i, j) is one contiguous run; no bounds, no zero fills
+        for (std::size_t c = 0; c < g.channels; ++c)
+            for (std::size_t i = 0; i < g.kernel_h; ++i)
+                for (std::size_t j = 0; j < g.kernel_w; ++j) {
+                    const T* src = im + (c * H + i) * W + j;
+                    T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                    for (std::size_t oh = 0; oh < out_h; ++oh) detail::copy_run(dst + oh * out_w, src + oh * W, out_w);
+                }
+        return;
+    }
     for (std::size_t c = 0; c < g.channels; ++c) {
         const T* plane = im + c * H * W;
         for (std::size_t i = 0; i < g.kernel_h; ++i) {
@@ -129,13 +140,13 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
                 for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
                     T* d = dst + oh * out_w;
                     const T* src = plane + (oh * s + i - p) * W;  // image row ih = oh·s − p + i
-                    std::fill(d, d + cols.lo, T(0));
+                    if (cols.lo) std::fill(d, d + cols.lo, T(0));
                     if (s == 1 && cols.lo < cols.hi) {  // contiguous: one copy (guard: no pointer past the row)
                         detail::copy_run(d + cols.lo, src + cols.lo + j - p, cols.hi - cols.lo);
                     } else {
                         for (std::size_t ow = cols.lo; ow < cols.hi; ++ow) d[ow] = src[ow * s + j - p];
                     }
-                    std::fill(d + cols.hi, d + out_w, T(0));
+                    if (cols.hi < out_w) std::fill(d + cols.hi, d + out_w, T(0));
                 }
                 std::fill(dst + rows.hi * out_w, dst + out_h * out_w, T(0));  // below the image
             }
@@ -149,6 +160,16 @@ template <class T>
 void col2im(const T* col, const ConvGeometry& g, T* im) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
     std::fill(im, im + g.channels * H * W, T(0));
+    if (s == 1 && p == 0) {  // the mirror of im2col's fast path: contiguous runs, no bounds
+        for (std::size_t c = 0; c < g.channels; ++c)
+            for (std::size_t i = 0; i < g.kernel_h; ++i)
+                for (std::size_t j = 0; j < g.kernel_w; ++j) {
+                    T* dst = im + (c * H + i) * W + j;
+                    const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                    for (std::size_t oh = 0; oh < out_h; ++oh) detail::add_run(dst + oh * W, src + oh * out_w, out_w);
+                }
+        return;
+    }
     for (std::size_t c = 0; c < g.channels; ++c) {
         T* plane = im + c * H * W;
         for (std::size_t i = 0; i < g.kernel_h; ++i) {
