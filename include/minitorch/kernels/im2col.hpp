@@ -111,6 +111,42 @@ inline void add_run(T* d, const T* s, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) d[i] += s[i];
 }
 
+#if defined(__AVX512F__)
+/// col2im for stride 1 without padding, gathered per output row: im[c, ih, x0 : x0 + 16] is the sum over the taps
+/// (i, j) of col row (c, i, j) at oh = ih − i, shifted right by j, accumulated in a register and stored once. The
+/// scatter form (add each col row into im) makes neighbouring taps read back the overlapping, just-stored vectors
+/// of im, a store-to-load forwarding stall each time; here im is only written. Same sums in the same tap order
+/// ((i, j) ascending) as the scatter form, so the result is bit-identical to it.
+inline void col2im_rows_avx512(const float* col, const ConvGeometry& g, float* im) {
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, L = out_h * out_w;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w;
+    for (std::size_t c = 0; c < g.channels; ++c)
+        for (std::size_t ih = 0; ih < H; ++ih) {
+            float* out = im + (c * H + ih) * W;
+            for (std::size_t x0 = 0; x0 < W; x0 += 16) {
+                const std::size_t width = std::min<std::size_t>(16, W - x0);
+                __m512 acc = _mm512_setzero_ps();
+                for (std::size_t i = 0; i < kh; ++i) {
+                    if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
+                    const std::size_t oh = ih - i;
+                    for (std::size_t j = 0; j < kw; ++j) {
+                        // lanes iw ∈ [x0, x0 + width) take src[iw − j] where 0 ≤ iw − j < out_w
+                        const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
+                        if (lo >= hi) continue;
+                        const float* src = col + ((c * kh + i) * kw + j) * L + oh * out_w;  // row oh of tap (c, i, j)
+                        const auto mask = static_cast<__mmask16>(((1u << (hi - lo)) - 1) << (lo - x0));
+                        // lane l reads src[x0 + l − j]; the address of lane 0 may lie before src (masked lanes are
+                        // never read), so it is formed as an integer, not as out-of-range pointer arithmetic.
+                        const auto base = reinterpret_cast<std::uintptr_t>(src + (lo - j)) - (lo - x0) * sizeof(float);
+                        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mask, reinterpret_cast<const float*>(base)));
+                    }
+                }
+                _mm512_mask_storeu_ps(out + x0, static_cast<__mmask16>((1u << width) - 1), acc);
+            }
+        }
+}
+#endif
+
 }  // namespace detail
 
 /// im: [C, H, W] (row-major, contiguous) → col: [C·kh·kw, outH·outW]. col is overwritten.
@@ -159,6 +195,14 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
 template <class T>
 void col2im(const T* col, const ConvGeometry& g, T* im) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+        if (s == 1 && p == 0) {
+            detail::col2im_rows_avx512(col, g, im);
+            return;
+        }
+    }
+#endif
     std::fill(im, im + g.channels * H * W, T(0));
     if (s == 1 && p == 0) {  // the mirror of im2col's fast path: contiguous runs, no bounds
         for (std::size_t c = 0; c < g.channels; ++c)
