@@ -178,7 +178,11 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
     Layout layout;
     layout.data_start = 8 + n;
     layout.data_size = size - 8 - n;
-    for (const auto& [name, info] : header.items()) {
+    for (const auto& item : header.items()) {
+        // Named references, not a structured binding: the lambda below captures `name`, which clang before 16
+        // does not allow for a binding (C++20 P1091).
+        const std::string& name = item.key();
+        const json& info = item.value();
         if (name == "__metadata__") {
             if (!info.is_object()) fail(path, "__metadata__ is not an object of strings");
             for (const auto& [key, value] : info.items()) {
