@@ -16,14 +16,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -138,6 +141,14 @@ void write_csv(const std::string& path, const std::string& contents) {
     fs::rename(tmp, path);
 }
 
+/// The network is built for 28×28 images (its pooling reduces 6×6 maps to 1×1): any other size is refused before
+/// training starts, naming the file.
+void check_image_size(const MnistDataset& ds) {
+    if (ds.height != 28 || ds.width != 28)
+        throw DatasetError(ds.images_file.string() + ": images are " + std::to_string(ds.height) + "×" +
+                           std::to_string(ds.width) + ", the network needs 28×28 (MNIST)");
+}
+
 int run(const Config& cfg) {
     set_num_threads(cfg.threads);
     Log log(cfg.log);
@@ -166,6 +177,7 @@ int run(const Config& cfg) {
     }
 
     const MnistDataset test_set = load_mnist(cfg.data, MnistSplit::test);
+    check_image_size(test_set);
     DataLoader test_loader(test_set, {.batch_size = cfg.batch_size});  // PyTorch timing reference: batch 128 too
     Batch batch;
     NLLLoss<float> sum_loss(Reduction::sum);
@@ -181,6 +193,7 @@ int run(const Config& cfg) {
     }
 
     const MnistDataset train_set = load_mnist(cfg.data, MnistSplit::train);
+    check_image_size(train_set);
     DataLoader train_loader(train_set, {.batch_size = cfg.batch_size,
                                         .shuffle = true,
                                         .seed = cfg.seed,
@@ -242,6 +255,36 @@ int run(const Config& cfg) {
     return 0;
 }
 
+/// Flag validators with a one-line reason that names the expected form. (CLI11's Range reports text that is not a
+/// number at all as "not in range", and lets "nan" through.)
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            std::uint64_t v = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, ec] = std::from_chars(text.data(), end, v);  // no sign, no exponent, no spaces
+            if (text.empty() || ec != std::errc() || stop != end || v < min || v > max)
+                return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                       ", got '" + text + "'";
+            return {};
+        },
+        "UINT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
+
+CLI::Validator real_number(double min, double max) {
+    const std::string range = fmt("%g", min) + " to " + fmt("%g", max);
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double v = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, ec] = std::from_chars(text.data(), end, v);
+            if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max)
+                return "expected a number from " + range + ", got '" + text + "'";
+            return {};
+        },
+        "FLOAT in [" + fmt("%g", min) + " - " + fmt("%g", max) + "]");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -249,23 +292,25 @@ int main(int argc, char** argv) {
     CLI::App app{"Train (or evaluate) the course's MNIST CNN with minitorch.", "mnist"};
     app.option_defaults()->always_capture_default();
     app.add_option("--data", cfg.data, "folder with the four MNIST IDX files (scripts/fetch-mnist)");
-    app.add_option("--epochs", cfg.epochs, "training epochs")->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
+    app.add_option("--epochs", cfg.epochs, "training epochs")->check(whole_number(1, 10000));
     app.add_option("--batch-size", cfg.batch_size, "training batch size")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{60000}));
+        ->check(whole_number(1, 60000));
     app.add_option("--scheduler", cfg.scheduler, "learning-rate schedule")
         ->check(CLI::IsMember({"onecycle", "step", "none"}));
-    app.add_option("--lr", cfg.lr, "learning rate (scheduler none/step)")->check(CLI::Range(0.0, 100.0));
-    app.add_option("--max-lr", cfg.max_lr, "OneCycle peak learning rate")->check(CLI::Range(0.0, 100.0));
-    app.add_option("--momentum", cfg.momentum, "SGD momentum (OneCycle cycles it 0.85–0.95)")->check(CLI::Range(0.0, 1.0));
-    app.add_option("--weight-decay", cfg.weight_decay, "SGD weight decay")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--lr", cfg.lr, "learning rate (scheduler none/step)")->check(real_number(0, 100));
+    app.add_option("--max-lr", cfg.max_lr, "OneCycle peak learning rate")->check(real_number(0, 100));
+    app.add_option("--momentum", cfg.momentum, "SGD momentum (OneCycle cycles it 0.85–0.95)")
+        ->check(real_number(0, 1));
+    app.add_option("--weight-decay", cfg.weight_decay, "SGD weight decay")->check(real_number(0, 1));
     app.add_flag("--nesterov", cfg.nesterov, "Nesterov momentum");
-    app.add_option("--step-size", cfg.step_size, "StepLR: epochs per step")->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
-    app.add_option("--gamma", cfg.gamma, "StepLR: factor per step")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--step-size", cfg.step_size, "StepLR: epochs per step")->check(whole_number(1, 10000));
+    app.add_option("--gamma", cfg.gamma, "StepLR: factor per step")->check(real_number(0, 1));
     app.add_option("--rotate", cfg.rotate, "augmentation: random rotation within ±degrees (0: off)")
-        ->check(CLI::Range(0.0, 180.0));
-    app.add_option("--seed", cfg.seed, "seed for initialisation, shuffling, dropout and augmentation");
+        ->check(real_number(0, 180));
+    app.add_option("--seed", cfg.seed, "seed for initialisation, shuffling, dropout and augmentation")
+        ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
     app.add_option("--threads", cfg.threads, "threads (1 reproduces the single-threaded numbers exactly)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
+        ->check(whole_number(1, 256));
     app.add_option("--save", cfg.save, "write the weights (safetensors) after every epoch");
     app.add_option("--load", cfg.load, "start from these weights (safetensors)")->check(CLI::ExistingFile);
     app.add_flag("--eval-only", cfg.eval_only, "only evaluate on the test set (with --load)");
@@ -284,6 +329,12 @@ int main(int argc, char** argv) {
     }
     if (!fs::is_directory(cfg.data)) {
         std::cerr << "mnist: --data: folder " << cfg.data << " does not exist (run scripts/fetch-mnist)\n\n"
+                  << app.help();
+        return 2;
+    }
+    const fs::path save_dir = fs::path(cfg.save).parent_path();
+    if (!cfg.save.empty() && !save_dir.empty() && !fs::is_directory(save_dir)) {
+        std::cerr << "mnist: --save: folder " << save_dir.string() << " does not exist (or is not a folder)\n\n"
                   << app.help();
         return 2;
     }

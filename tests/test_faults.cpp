@@ -1,0 +1,397 @@
+// Fault tests: what a user sees when training diverges, when a checkpoint cannot be written (read-only folder, full
+// disk), when a checkpoint does not fit the model (another architecture, truncated, wrong dtype, trailing garbage)
+// and when a data folder is inconsistent. The "mnist:" cases run the real MNIST example executable on a tiny
+// synthetic data folder written here (the standard file names, 28×28 images), so the exit statuses and messages
+// checked are exactly what a user gets; the "save_safetensors:" cases call the library directly.
+// docs/reliability.md lists every case and its message. Bad command-line flags are tested by tests/cli/.
+#include "../examples/mnist/mnist_net.hpp"
+
+#include <minitorch/data/mnist.hpp>
+#include <minitorch/io/safetensors.hpp>
+
+#include <doctest/doctest.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <vector>
+
+using namespace minitorch;
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static int counter = 0;
+        path = fs::temp_directory_path() /
+               ("minitorch-test-faults-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+std::vector<std::string> listing(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    REQUIRE(out.good());
+}
+
+// An IDX file of unsigned bytes: 00 00 08 <rank>, big-endian dimensions, the data.
+void write_idx(const fs::path& path, const std::vector<std::uint32_t>& dims, const Bytes& data) {
+    std::string out{0, 0, 8, static_cast<char>(dims.size())};
+    for (std::uint32_t d : dims)
+        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(d >> shift));
+    out.append(data.begin(), data.end());
+    write_bytes(path, out);
+}
+
+struct SplitShape {
+    std::uint32_t images = 0, labels = 0, height = 28, width = 28;
+};
+
+// A data folder under MNIST's file names: image i has label i mod 10 and a pattern of horizontal stripes that depends
+// on its label (learnable, deterministic).
+void write_mnist_folder(const fs::path& dir, SplitShape train, SplitShape test) {
+    fs::create_directories(dir);
+    const auto split = [&](const std::string& prefix, const SplitShape& s) {
+        Bytes images(std::size_t{s.images} * s.height * s.width), labels(s.labels);
+        for (std::size_t i = 0; i < s.images; ++i)
+            for (std::size_t k = 0; k < std::size_t{s.height} * s.width; ++k)
+                images[i * s.height * s.width + k] =
+                    (k / s.width + i % 10) % 3 == 0 ? static_cast<std::uint8_t>((k * 7 + i * 31) % 256) : 0;
+        for (std::size_t i = 0; i < s.labels; ++i) labels[i] = static_cast<std::uint8_t>(i % 10);
+        write_idx(dir / (prefix + "-images-idx3-ubyte"), {s.images, s.height, s.width}, images);
+        write_idx(dir / (prefix + "-labels-idx1-ubyte"), {s.labels}, labels);
+    };
+    split("train", train);
+    split("t10k", test);
+}
+
+// 16 training and 8 test images of 28×28.
+void write_small_mnist(const fs::path& dir) {
+    write_mnist_folder(dir, {16, 16}, {8, 8});
+}
+
+#ifdef MINITORCH_MNIST_EXE
+struct Run {
+    int status = -1;     // exit status, or 128 + signal
+    std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs the MNIST example through /bin/sh with `args`, reading its output through a pipe (which no file-size limit
+// applies to). `prefix` is shell code run before the program (e.g. a ulimit).
+Run mnist(const std::string& args, const std::string& prefix = "") {
+    const std::string command = prefix + "exec '" MINITORCH_MNIST_EXE "' " + args + " 2>&1";
+    Run r;
+    std::FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+    return r;
+}
+
+// The path in single quotes, for the shell. (Appended step by step: "'" + std::string&& trips GCC 12's -Wrestrict.)
+std::string q(const fs::path& path) {
+    std::string quoted(1, '\'');
+    quoted += path.string();
+    quoted += '\'';
+    return quoted;
+}
+
+// The divergence recipe: plain SGD at lr 100 on 16 images in batches of 4, no augmentation, one thread.
+const std::string diverging = "--batch-size 4 --scheduler none --lr 100 --rotate 0 --progress lines --threads 1";
+// One ordinary epoch.
+const std::string one_epoch = " --epochs 1 --batch-size 8 --rotate 0 --progress lines";
+#endif
+
+// Sets RLIMIT_FSIZE (a file cannot grow beyond `bytes`: write() fails with EFBIG, as it fails with ENOSPC on a full
+// disk) with SIGXFSZ ignored, and restores both at the end of the scope. The limit binds root as well.
+class FileSizeLimit {
+  public:
+    explicit FileSizeLimit(rlim_t bytes) {
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+        old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit = saved_;
+        limit.rlim_cur = bytes;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    }
+    ~FileSizeLimit() {
+        ::setrlimit(RLIMIT_FSIZE, &saved_);
+        std::signal(SIGXFSZ, old_handler_);
+    }
+    FileSizeLimit(const FileSizeLimit&) = delete;
+    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+  private:
+    rlimit saved_{};
+    void (*old_handler_)(int) = nullptr;
+};
+
+std::string save_error(const fs::path& path, const std::vector<ParameterRef<float>>& params) {
+    try {
+        save_safetensors(path, params);
+    } catch (const SafetensorsError& e) {
+        return e.what();
+    }
+    return "no SafetensorsError";
+}
+
+}  // namespace
+
+// ---- saving where it cannot be done: the library --------------------------------------------------------------------
+
+TEST_CASE("save_safetensors: a full disk fails cleanly, leaving the previous checkpoint intact and no partial file") {
+    TempDir dir;
+    const fs::path path = dir.path / "model.safetensors";
+    Generator gen(1);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    save_safetensors(path, net.parameters(), {{"epoch", "1"}});
+    const std::string before = read_bytes(path);
+    REQUIRE(before.size() > 40000);  // 11,602 floats
+
+    for (auto& p : net.parameters())
+        if (p.trainable()) p.value->fill(0.5f);  // the next epoch's weights
+    std::string message;
+    {
+        const FileSizeLimit limit(8192);  // the new file stops growing at 8 KiB, mid-data
+        message = save_error(path, net.parameters());
+    }
+    const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+    CHECK(message == path.string() + ": cannot save: cannot write " + tmp + ": File too large");
+    CHECK(listing(dir.path) == std::vector<std::string>{"model.safetensors"});  // the temporary file is gone
+    CHECK(read_bytes(path) == before);                                          // the old checkpoint is untouched
+    CHECK(read_safetensors_metadata(path).at("epoch") == "1");
+}
+
+TEST_CASE("save_safetensors: a folder nobody may create files in fails cleanly and creates nothing") {
+    Generator gen(1);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    // sysfs refuses new files for every user, root included (permission bits do not stop root).
+    if (fs::is_directory("/sys/kernel")) {
+        const fs::path path = "/sys/kernel/minitorch-test.safetensors";
+        const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+        const std::string message = save_error(path, net.parameters());
+        CHECK(message.starts_with(path.string() + ": cannot save: cannot create " + tmp + ": "));
+        CHECK((message.ends_with("Permission denied") || message.ends_with("Read-only file system")));
+        CHECK_FALSE(fs::exists(path));
+        CHECK_FALSE(fs::exists(tmp));
+    } else {
+        MESSAGE("no /sys/kernel here: the sysfs case is skipped");
+    }
+    // A folder made read-only: refused for an ordinary user; root writes there anyway, which is then checked too.
+    TempDir dir;
+    const fs::path ro = dir.path / "read-only";
+    fs::create_directory(ro);
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
+    const fs::path path = ro / "model.safetensors";
+    const std::string message = save_error(path, net.parameters());
+    if (::geteuid() != 0) {
+        CHECK(message == path.string() + ": cannot save: cannot create " + path.string() + ".tmp-" +
+                             std::to_string(::getpid()) + ": Permission denied");
+        CHECK(listing(ro).empty());
+    } else {
+        CHECK(message == "no SafetensorsError");
+        CHECK(listing(ro) == std::vector<std::string>{"model.safetensors"});
+    }
+}
+
+#ifdef MINITORCH_MNIST_EXE
+
+// ---- divergence -----------------------------------------------------------------------------------------------------
+
+TEST_CASE("mnist: lr 100 stops with a non-finite-loss error naming epoch and batch, the last checkpoint intact") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    fs::create_directory(dir.path / "run");
+    const fs::path ckpt = dir.path / "run" / "last.safetensors";
+    const Run run = mnist("--data " + q(dir.path / "data") + " --epochs 10 " + diverging + " --save " + q(ckpt));
+    INFO(run.output);
+    CHECK(run.status == 1);
+
+    std::smatch m;
+    const std::regex error(R"(error: non-finite loss \((-?nan|-?inf)\) at epoch (\d+), batch (\d+): )"
+                           R"(training diverged; lower the learning rate)");
+    REQUIRE(std::regex_search(run.output, m, error));
+    const int epoch = std::stoi(m[2].str());
+    REQUIRE(epoch >= 2);  // the recipe diverges after the first epoch, so there is a checkpoint to keep
+    CHECK(run.output.find("the last good checkpoint (epoch " + std::to_string(epoch - 1) + ") is " + ckpt.string()) !=
+          std::string::npos);
+    CHECK(run.output.find("saved weights to") == std::string::npos);
+
+    // Intact: the only file in the folder, loadable into the network, and byte for byte the checkpoint that a run
+    // stopping after that epoch writes (same seed, same thread count: the same numbers).
+    CHECK(listing(dir.path / "run") == std::vector<std::string>{"last.safetensors"});
+    CHECK(read_safetensors_metadata(ckpt).at("epoch") == std::to_string(epoch - 1));
+    Generator gen(99);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    CHECK_NOTHROW(load_safetensors(ckpt, net.parameters()));
+
+    const fs::path ref = dir.path / "reference.safetensors";
+    const Run good = mnist("--data " + q(dir.path / "data") + " --epochs " + std::to_string(epoch - 1) + " " +
+                           diverging + " --save " + q(ref));
+    INFO(good.output);
+    REQUIRE(good.status == 0);
+    CHECK(read_bytes(ckpt) == read_bytes(ref));
+}
+
+// ---- saving where it cannot be done: what the user of the example sees ----------------------------------------------
+
+TEST_CASE("mnist: a checkpoint save on a full disk exits 1 naming file and reason, the old checkpoint intact") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    fs::create_directory(dir.path / "run");
+    const fs::path ckpt = dir.path / "run" / "last.safetensors";
+    const std::string args = "--data " + q(dir.path / "data") + one_epoch + " --save " + q(ckpt);
+    REQUIRE(mnist(args).status == 0);
+    const std::string before = read_bytes(ckpt);
+
+    // The second run may write files of at most 16 × 512 bytes: its checkpoint (46 KB) fails mid-write.
+    const Run run = mnist(args + " --seed 2", "trap '' XFSZ; ulimit -f 16; ");
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("EPOCH: 1") != std::string::npos);  // it trained, then could not save
+    CHECK(run.output.find("mnist: error: " + ckpt.string() + ": cannot save: cannot write " + ckpt.string() +
+                          ".tmp-") != std::string::npos);
+    CHECK(run.output.find(": File too large\n") != std::string::npos);
+    CHECK(listing(dir.path / "run") == std::vector<std::string>{"last.safetensors"});
+    CHECK(read_bytes(ckpt) == before);
+}
+
+TEST_CASE("mnist: a checkpoint save into a folder nobody may write exits 1 naming the file and the reason") {
+    if (!fs::is_directory("/sys/kernel")) {
+        MESSAGE("no /sys/kernel here: skipped");
+        return;
+    }
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    const fs::path ckpt = "/sys/kernel/minitorch-test-mnist.safetensors";
+    const Run run = mnist("--data " + q(dir.path / "data") + one_epoch + " --save " + q(ckpt));
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + ckpt.string() + ": cannot save: cannot create " + ckpt.string() +
+                          ".tmp-") != std::string::npos);
+    CHECK_FALSE(fs::exists(ckpt));
+}
+
+// ---- checkpoints that do not fit ------------------------------------------------------------------------------------
+
+TEST_CASE("mnist: checkpoints that do not fit are refused with exit 1 and a message naming the problem") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    Generator gen(5);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    const fs::path good = dir.path / "good.safetensors";
+    save_safetensors(good, net.parameters());
+    const std::string bytes = read_bytes(good);
+    REQUIRE(mnist("--data " + q(dir.path / "data") + " --eval-only --load " + q(good)).status == 0);
+
+    const auto refused = [&](const std::string& name, const std::string& problem) {
+        const fs::path path = dir.path / name;
+        const Run run = mnist("--data " + q(dir.path / "data") + " --eval-only --load " + q(path));
+        INFO(run.output);
+        CHECK(run.status == 1);
+        CHECK(run.output.find("mnist: error: " + path.string() + ": ") != std::string::npos);
+        CHECK(run.output.find(problem) != std::string::npos);
+        CHECK(run.output.find("Test set:") == std::string::npos);  // nothing was evaluated
+    };
+
+    // Another architecture: a linear classifier's "0.weight" is [10, 784]; the CNN's first conv is [16, 1, 3, 3].
+    Sequential<float> other(Linear<float>({.in = 784, .out = 10}, gen));
+    save_safetensors(dir.path / "other.safetensors", other.parameters());
+    refused("other.safetensors", "checkpoint does not match the model (");
+    refused("other.safetensors", "\n  0.weight: checkpoint has [10, 784], model has [16, 1, 3, 3]\n");
+    refused("other.safetensors", "\n  missing: 2.weight (model has [16], the checkpoint has no such tensor)\n");
+    refused("other.safetensors", "\n  unexpected: 0.bias (in the checkpoint, not in the model)");
+
+    write_bytes(dir.path / "truncated.safetensors", bytes.substr(0, bytes.size() - 1000));
+    refused("truncated.safetensors", "tensor \"");
+    refused("truncated.safetensors", "(truncated file?)");
+
+    Generator gen_d(5);
+    Sequential<double> net_d = mnist_example::make_net<double>(gen_d);
+    save_safetensors(dir.path / "double.safetensors", net_d.parameters());
+    refused("double.safetensors", "checkpoint does not match the model (");
+    refused("double.safetensors", "):\n  0.weight: checkpoint has dtype F64, model needs F32\n");
+
+    write_bytes(dir.path / "garbage.safetensors", bytes + "garbage");
+    refused("garbage.safetensors", "trailing data: the tensors end at byte");
+}
+
+// ---- data folders that do not fit -----------------------------------------------------------------------------------
+
+TEST_CASE("mnist: a data folder whose images and labels differ in number is refused before training") {
+    TempDir dir;
+    write_mnist_folder(dir.path / "data", {16, 15}, {8, 8});
+    const Run run = mnist("--data " + q(dir.path / "data") + " --epochs 1 --progress lines");
+    INFO(run.output);
+    CHECK(run.status == 1);
+    const fs::path images = dir.path / "data" / "train-images-idx3-ubyte";
+    const fs::path labels = dir.path / "data" / "train-labels-idx1-ubyte";
+    CHECK(run.output.find("mnist: error: " + images.string() + " has 16 images but " + labels.string() +
+                          " has 15 labels: the counts must agree\n") != std::string::npos);
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);
+}
+
+TEST_CASE("mnist: images that are not 28x28, a truncated IDX file and a folder without the files are refused") {
+    TempDir dir;
+    const std::string flags = " --epochs 1 --progress lines";
+
+    write_mnist_folder(dir.path / "small", {16, 16}, {8, 8, 20, 20});
+    Run run = mnist("--data " + q(dir.path / "small") + flags);
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + (dir.path / "small" / "t10k-images-idx3-ubyte").string() +
+                          ": images are 20×20, the network needs 28×28 (MNIST)\n") != std::string::npos);
+
+    write_small_mnist(dir.path / "cut");
+    const fs::path images = dir.path / "cut" / "t10k-images-idx3-ubyte";
+    write_bytes(images, read_bytes(images).substr(0, 6000));
+    run = mnist("--data " + q(dir.path / "cut") + flags);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + images.string() +
+                          ": truncated: header says 8×28×28 = 6272 bytes of data, file has 5984 after the 16-byte "
+                          "header\n") != std::string::npos);
+
+    fs::create_directory(dir.path / "empty");
+    run = mnist("--data " + q(dir.path / "empty") + flags);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + (dir.path / "empty").string() +
+                          ": MNIST test images not found (looked for t10k-images-idx3-ubyte and "
+                          "t10k-images-idx3-ubyte.gz; scripts/fetch-mnist downloads them)\n") != std::string::npos);
+}
+
+#endif  // MINITORCH_MNIST_EXE
