@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -426,7 +427,7 @@ def compare_section(out_dir):
     for v in variants:
         per_step = d[v].get("train_minor_faults_per_step", [])
         if per_step:
-            faults.append(f"{names[v]}: {sorted(per_step)[len(per_step) // 2]:.0f} page faults per step")
+            faults.append(f"{names[v]}: {statistics.median(per_step):.0f} page faults per step")
     lines += [f"bench/compare_pytorch.sh: {d['rounds']} alternating round(s) of {d['epochs_per_run']} epoch(s), "
               f"{d['threads']} thread(s) on both sides, medians. " + "; ".join(faults) + ".", "",
               table(header, rows), ""]
@@ -481,7 +482,7 @@ def write(args):
                 who = "PyTorch" if v == "torch" else "PyTorch (glibc keeping freed memory)"
                 for key, what in (("train", "training epoch"), ("eval", "evaluation of 10k")):
                     ratio = cmp["median"][f"{key}_ratio_vs_{v}"]
-                    rows.append([f"{what}, minitorch / {who}, {cmp['threads']} threads", "≤ 0.5 (goal 0.25 for "
+                    rows.append([f"{what}, minitorch / {who}, {cmp['threads']} thread" + ("s" if cmp["threads"] > 1 else ""), "≤ 0.5 (goal 0.25 for "
                                  "the epoch)" if key == "train" else "≤ 0.5", f"{ratio:.3f}",
                                  "yes" if ratio <= 0.5 else "**no**"])
     else:
