@@ -62,7 +62,12 @@ std::string case_name(const ConvCase& c) {
 }
 
 ConvGeometry geometry(const ConvCase& c) {
-    return {.channels = c.in, .height = c.hw, .width = c.hw, .kernel_h = c.k, .kernel_w = c.k, .stride = 1,
+    return {.channels = c.in,
+            .height = c.hw,
+            .width = c.hw,
+            .kernel_h = c.k,
+            .kernel_w = c.k,
+            .stride = 1,
             .padding = c.pad};
 }
 
@@ -94,7 +99,9 @@ struct LayerSetup {
     Conv2d<float> conv;
     Tensor<float> x, dy;
     explicit LayerSetup(const ConvCase& c, std::size_t batch)
-        : conv(make_conv(c)), x(random_tensor({batch, c.in, c.hw, c.hw}, 2)), dy(random_tensor(conv.output_shape(x.shape()), 3)) {}
+        : conv(make_conv(c)),
+          x(random_tensor({batch, c.in, c.hw, c.hw}, 2)),
+          dy(random_tensor(conv.output_shape(x.shape()), 3)) {}
     static Conv2d<float> make_conv(const ConvCase& c) {
         Generator gen(1);
         return Conv2d<float>({.in = c.in, .out = c.out, .kernel = c.k, .padding = c.pad, .bias = false}, gen);
@@ -115,8 +122,8 @@ void BM_ConvForward(benchmark::State& state, ConvCase c, bool training) {
 
 void BM_ConvBackward(benchmark::State& state, ConvCase c) {
     LayerSetup s(c, kBatch);
-    s.conv.forward(s.x);  // training mode: caches x
-    s.conv.backward(s.dy);  // warm-up (weight gradients accumulate over the calls, as in a step they would be zeroed)
+    s.conv.forward(s.x);    // training mode: caches x
+    s.conv.backward(s.dy);  // warm-up. weight_grad accumulates over the calls (a step zeroes it): same work
     for (auto _ : state) benchmark::DoNotOptimize(s.conv.backward(s.dy).data());
     flop_counters(state, 2 * gemm_flops_per_image(c) * kBatch);  // backward-data + backward-weights
     state.SetLabel(s.label());
@@ -163,7 +170,7 @@ struct GemmSetup {
             if (p == Product::backward_weights) dw[t].zero();  // Conv2d zeroes its partial dW each backward
             for (std::size_t n = begin; n < end; ++n) {
                 const float* B = g.is_identity() ? x.data() + n * image() : c;  // col_n [K, L]
-                const float* dyn = dy.data() + n * O * L;                        // dY_n [O, L]
+                const float* dyn = dy.data() + n * O * L;                       // dY_n [O, L]
                 switch (p) {
                     case Product::forward:  // Y_n = W·col_n
                         gemm_nn(O, L, K, W.data(), K, 1, B, L, y.data() + n * O * L, L, false);

@@ -80,8 +80,8 @@ void BM_Layer(benchmark::State& state, L layer, Shape shape, Pass pass, Traffic 
     const double units = pass == Pass::fwd        ? traffic.forward
                          : pass == Pass::fwd_eval ? traffic.eval
                                                   : traffic.forward + traffic.backward;
-    state.counters["GB/s"] = benchmark::Counter(units * elements * sizeof(float) * 1e-9,
-                                                benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GB/s"] =
+        benchmark::Counter(units * elements * sizeof(float) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
     state.SetLabel(layer.describe() + " " + to_string(shape));
 }
 

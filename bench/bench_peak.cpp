@@ -16,9 +16,8 @@ void BM_FmaPeak(benchmark::State& state) {
     }
     float sum = loop.sum();
     benchmark::DoNotOptimize(sum);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(fma_peak::kBlockFlops * static_cast<double>(state.iterations()) * 1e-9,
-                           benchmark::Counter::kIsRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        fma_peak::kBlockFlops * static_cast<double>(state.iterations()) * 1e-9, benchmark::Counter::kIsRate);
     state.SetLabel(fma_peak::kIsa);
 }
 // Threads(n): n copies run at once; the GFLOP/s counter is summed over them, i.e. the machine's n-core peak.

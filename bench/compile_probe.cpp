@@ -3,4 +3,6 @@
 // Not a target: bench/CMakeLists.txt builds bench_*.cpp only.
 #include <minitorch/minitorch.hpp>
 
-int main() { return 0; }
+int main() {
+    return 0;
+}

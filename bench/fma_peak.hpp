@@ -19,8 +19,12 @@ inline constexpr int kAccumulators = 12;  // > FMA latency × FMA ports (4 × 2)
 #if defined(__AVX512F__)
 inline constexpr int kLanes = 16;
 using Vec = __m512;
-inline Vec splat(float v) { return _mm512_set1_ps(v); }
-inline Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+inline Vec splat(float v) {
+    return _mm512_set1_ps(v);
+}
+inline Vec fma(Vec a, Vec b, Vec c) {
+    return _mm512_fmadd_ps(a, b, c);
+}
 // Not _mm512_reduce_add_ps: inlined from GCC 12's own header it trips a false -Werror=uninitialized.
 inline float reduce(Vec v) {
     alignas(64) float t[16];
@@ -33,8 +37,12 @@ inline constexpr const char* kIsa = "AVX-512";
 #elif defined(__FMA__)
 inline constexpr int kLanes = 8;
 using Vec = __m256;
-inline Vec splat(float v) { return _mm256_set1_ps(v); }
-inline Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline Vec splat(float v) {
+    return _mm256_set1_ps(v);
+}
+inline Vec fma(Vec a, Vec b, Vec c) {
+    return _mm256_fmadd_ps(a, b, c);
+}
 inline float reduce(Vec v) {
     alignas(32) float t[8];
     _mm256_store_ps(t, v);
@@ -46,9 +54,15 @@ inline constexpr const char* kIsa = "AVX2+FMA";
 #else
 inline constexpr int kLanes = 1;
 using Vec = float;
-inline Vec splat(float v) { return v; }
-inline Vec fma(Vec a, Vec b, Vec c) { return a * b + c; }
-inline float reduce(Vec v) { return v; }
+inline Vec splat(float v) {
+    return v;
+}
+inline Vec fma(Vec a, Vec b, Vec c) {
+    return a * b + c;
+}
+inline float reduce(Vec v) {
+    return v;
+}
 inline constexpr const char* kIsa = "scalar";
 #endif
 
