@@ -22,6 +22,11 @@
 //       Calling backward with no training-mode forward before it throws std::logic_error; a dy whose shape is not
 //       y's throws std::invalid_argument.
 //
+//   Optionally: void backward_into(const Tensor<T>& dy, Tensor<T>& dx) — the same as backward, but dx is written
+//       into a buffer the caller owns (resized by the layer; never dy itself). Sequential uses it to share two
+//       gradient buffers among all layers instead of one per layer (ReLU, BatchNorm, Dropout, Conv2d, MaxPool2d
+//       have it; backward(dy) is then backward_into(dy, own buffer)).
+//
 //   std::vector<ParameterRef<T>> parameters()
 //       Every tensor of state, in a stable order, named as PyTorch names them ("weight", "bias", "running_mean",
 //       "running_var", "num_batches_tracked"). Trainable parameters carry their gradient; buffers (BatchNorm's

@@ -104,10 +104,16 @@ public:
     }
 
     // dy: the last output's shape → dx: the first input's shape. Parameter gradients accumulate in every layer.
+    // A layer's dx is dead once the layer before it has used it, so layers with backward_into (the large ones) write
+    // into two buffers the container alternates between instead of each holding its own: the gradients of a whole
+    // step then need two activation-sized buffers, not one per layer.
     const Tensor<T>& backward(const Tensor<T>& dy) {
         if (layers_.empty()) throw std::logic_error("Sequential: backward on an empty container");
         const Tensor<T>* cur = &dy;
-        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) cur = &(*it)->backward(*cur);
+        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
+            Tensor<T>& spare = cur == &grad_buffers_[0] ? grad_buffers_[1] : grad_buffers_[0];  // never dy itself
+            cur = &(*it)->backward(*cur, spare);
+        }
         return *cur;
     }
 
@@ -182,7 +188,8 @@ private:
         virtual ~Base() = default;
         virtual std::unique_ptr<Base> clone() const = 0;
         virtual const Tensor<T>& forward(const Tensor<T>& x) = 0;
-        virtual const Tensor<T>& backward(const Tensor<T>& dy) = 0;
+        /// dx, written into `spare` when the layer supports backward_into, else the layer's own buffer.
+        virtual const Tensor<T>& backward(const Tensor<T>& dy, Tensor<T>& spare) = 0;
         virtual std::vector<ParameterRef<T>> parameters() = 0;
         virtual void train(bool on) = 0;
         virtual std::string describe() const = 0;
@@ -202,8 +209,11 @@ private:
                 return y;
             }
         }
-        const Tensor<T>& backward(const Tensor<T>& dy) override {
-            if constexpr (std::is_reference_v<decltype(layer.backward(dy))>) {
+        const Tensor<T>& backward(const Tensor<T>& dy, Tensor<T>& spare) override {
+            if constexpr (requires { layer.backward_into(dy, spare); }) {
+                layer.backward_into(dy, spare);
+                return spare;
+            } else if constexpr (std::is_reference_v<decltype(layer.backward(dy))>) {
                 return layer.backward(dy);
             } else {
                 dx = layer.backward(dy);
@@ -248,6 +258,7 @@ private:
     }
 
     std::vector<std::unique_ptr<Base>> layers_;
+    Tensor<T> grad_buffers_[2];  // backward's alternating dx buffers (see backward)
 };
 
 }  // namespace minitorch

@@ -15,6 +15,7 @@
 #include <new>
 #include <numeric>
 #include <span>
+#include <type_traits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,16 @@ struct AlignedAllocator {
     template <class U>
     AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
     T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+    /// Default-initialise on resize (no zero fill): resize() promises nothing about new elements, and zeroing a
+    /// buffer that is about to be overwritten costs a full pass over memory each time a batch size grows back.
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
     void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
     template <class U>
     bool operator==(const AlignedAllocator<U>&) const noexcept { return true; }

@@ -36,14 +36,18 @@ public:
 
     // dy: y's shape → dx.   dx = dy · 1[x > 0]   (the subgradient at x = 0 is taken as 0, as PyTorch does)
     const Tensor<T>& backward(const Tensor<T>& dy) {
+        backward_into(dy, dx_);
+        return dx_;
+    }
+    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(dy.shape());
+        dx.resize(dy.shape());
         const T *yp = y_.data(), *gp = dy.data();
-        T* dxp = dx_.data();
+        T* dxp = dx.data();
         parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
             segment(dxp, b, e) = (segment(yp, b, e) > T(0)).select(segment(gp, b, e), T(0));
         });
-        return dx_;
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }

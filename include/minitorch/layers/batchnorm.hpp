@@ -205,14 +205,18 @@ class BatchNorm : public TrainingMode {
     // dy: y's shape → dx: x's shape.   With k = γ·inv_std, per channel over its n values:
     //   dx = k·(dy − Σdy/n − x̂·Σ(dy·x̂)/n),   dγ += Σ dy·x̂,   dβ += Σ dy
     const Tensor<T>& backward(const Tensor<T>& dy) {
+        backward_into(dy, dx_);
+        return dx_;
+    }
+    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(dy.shape());
+        dx.resize(dy.shape());
         const auto runs = detail::ChannelRuns::of(dy.dim(0), opt_.features, spatial_size(dy.shape()));
         if (runs.inner == 1)
-            backward_train<false>(dy, runs);
+            backward_train<false>(dy, dx, runs);
         else
-            backward_train<true>(dy, runs);
-        return dx_;
+            backward_train<true>(dy, dx, runs);
     }
 
     /// weight, bias (trainable; absent without affine), then the buffers running_mean, running_var,
@@ -326,10 +330,10 @@ class BatchNorm : public TrainingMode {
     }
 
     template <bool Strided>
-    void backward_train(const Tensor<T>& dy, const detail::ChannelRuns& runs) {
+    void backward_train(const Tensor<T>& dy, Tensor<T>& dx, const detail::ChannelRuns& runs) {
         const T* gp = dy.data();
         const T* hp = opt_.affine ? xhat_.data() : y_.data();
-        T* dxp = dx_.data();
+        T* dxp = dx.data();
         const double n = static_cast<double>(count_);
         parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t c = begin; c < end; ++c) {

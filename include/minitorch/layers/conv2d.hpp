@@ -126,11 +126,16 @@ class Conv2d : public TrainingMode {
     // dy: [N, O, outH, outW] → dx: [N, C, H, W].
     //   per image: col = im2col(x_n) (recomputed), dW += dY_n·colᵀ, db += dY_n·1, dcol = Wᵀ·dY_n, dx_n = col2im(dcol)
     const Tensor<T>& backward(const Tensor<T>& dy) {
+        backward_into(dy, dx_);
+        return dx_;
+    }
+    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
         const ConvGeometry g = geometry(x_.shape());
         const std::size_t N = x_.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
         const std::size_t image = g.channels * g.height * g.width;
-        dx_.resize(x_.shape());
+        dx.resize(x_.shape());
         ensure_thread_buffers();
         const Shape col_shape{K, L}, dw_shape{O, K}, db_shape{O};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
@@ -147,7 +152,7 @@ class Conv2d : public TrainingMode {
             if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x_.data() + n * image;
-                T* dxn = dx_.data() + n * image;
+                T* dxn = dx.data() + n * image;
                 const T* dyn = dy.data() + n * O * L;  // dy[n]: [O, L]
                 const T* W = weight_.data();           // [O, K]; Wᵀ is read through strides (1, K)
                 if (g.is_identity()) {
@@ -169,7 +174,6 @@ class Conv2d : public TrainingMode {
             weight_grad_.array() += dw_partial_[t].array();
             if (opt_.bias) bias_grad_.array() += db_partial_[t].array();
         }
-        return dx_;
     }
 
     std::vector<ParameterRef<T>> parameters() {

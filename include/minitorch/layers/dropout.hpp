@@ -161,14 +161,18 @@ class Dropout : public TrainingMode {
 
     // dy: y's shape → dx.   dx = dy·mask
     const Tensor<T>& backward(const Tensor<T>& dy) {
+        backward_into(dy, dx_);
+        return dx_;
+    }
+    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(dy.shape());
+        dx.resize(dy.shape());
         const T *gp = dy.data(), *mp = mask_.data();
-        T* dxp = dx_.data();
+        T* dxp = dx.data();
         parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
             segment(dxp, b, e) = segment(gp, b, e) * segment(mp, b, e);
         });
-        return dx_;
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }

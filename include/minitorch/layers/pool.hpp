@@ -125,19 +125,23 @@ class MaxPool2d : public TrainingMode {
 
     // dy: [N, C, outH, outW] → dx: [N, C, H, W].   dx[p, argmax[p, q]] += dy[p, q]; zero elsewhere.
     const Tensor<T>& backward(const Tensor<T>& dy) {
+        backward_into(dy, dx_);
+        return dx_;
+    }
+    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(x_shape_);
+        dx.resize(x_shape_);
         const std::size_t plane = x_shape_[2] * x_shape_[3], out_plane = y_.dim(2) * y_.dim(3);
         parallel_for(x_shape_[0] * x_shape_[1], [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t p = begin; p < end; ++p) {
-                T* d = dx_.data() + p * plane;
+                T* d = dx.data() + p * plane;
                 std::fill(d, d + plane, T(0));
                 const T* g = dy.data() + p * out_plane;
                 const std::size_t* arg = argmax_.data() + p * out_plane;
                 for (std::size_t q = 0; q < out_plane; ++q) d[arg[q]] += g[q];  // += : windows may overlap (s < k)
             }
         });
-        return dx_;
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
