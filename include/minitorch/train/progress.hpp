@@ -46,7 +46,7 @@ namespace minitorch {
 
 enum class ProgressMode {
     automatic,  ///< bar on an interactive terminal, lines otherwise (see progress::is_interactive)
-    bar,        ///< always the '\r' bar
+    bar,        ///< always the carriage-return bar
     lines,      ///< always periodic plain lines
 };
 
@@ -140,7 +140,7 @@ inline std::string format_line(std::string_view description, std::size_t done, s
     return line + (inverse > 1 ? fixed(inverse, 1) + " s/it" : fixed(rate, 1) + " it/s");
 }
 
-/// True when `out` is a terminal and the environment variable CI is not set (or empty): where a '\r' bar belongs.
+/// True when `out` is a terminal and CI is unset or empty: where a carriage-return bar belongs.
 inline bool is_interactive(std::FILE* out) {
     const char* ci = std::getenv("CI");
     if (ci != nullptr && *ci != '\0') return false;
@@ -228,7 +228,7 @@ class ProgressBar {
         }
     }
 
-    /// True for the '\r' bar, false for periodic lines (the resolved mode).
+    /// True for the carriage-return bar, false for periodic lines (the resolved mode).
     bool is_bar() const noexcept { return bar_; }
     std::size_t total() const noexcept { return total_; }
 
