@@ -9,7 +9,7 @@
 find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 
-foreach(target IN ITEMS test_faults test_fuzz_regressions)
+foreach(target IN ITEMS test_faults test_fuzz_regressions test_thread_safety)
   if(TARGET ${target})
     target_link_libraries(${target} PRIVATE ZLIB::ZLIB nlohmann_json::nlohmann_json)
   endif()

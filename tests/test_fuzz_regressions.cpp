@@ -2,7 +2,7 @@
 // the fuzzers found (tests/fuzz/regressions/<target>/), so the normal test suite — release and sanitizer builds,
 // compiled with g++ — keeps checking them without libFuzzer. An input passes when the reader accepts it with a valid
 // result, or refuses it with its documented error (message starting with the file path, model untouched).
-#include "fuzz/harness.hpp"
+#include "fuzz/harness_safetensors.hpp"
 
 #include <doctest/doctest.h>
 

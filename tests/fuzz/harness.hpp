@@ -6,6 +6,7 @@
 //   idx_gzip     byte 0 picks how to damage the stream, the rest is an IDX file that the harness gzip-compresses:
 //                mutations then reach the IDX parser behind the decompressor instead of dying on the gzip CRC
 //   safetensors  the bytes are a checkpoint, loaded into a small fixed float model and its double twin
+//                (harness_safetensors.hpp: only that target pays for compiling the JSON library and the layers)
 //
 // The readers take paths, so each input is written to one temporary file per process and read back through the
 // public API (nothing in the readers is special-cased for fuzzing). An input passes when the reader either succeeds
@@ -16,12 +17,6 @@
 #pragma once
 
 #include <minitorch/data/idx.hpp>
-#include <minitorch/io/safetensors.hpp>
-#include <minitorch/layers/activation.hpp>
-#include <minitorch/layers/batchnorm.hpp>
-#include <minitorch/layers/linear.hpp>
-#include <minitorch/random.hpp>
-#include <minitorch/sequential.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -32,7 +27,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -128,40 +122,6 @@ inline std::vector<std::uint8_t> gzip(std::span<const std::uint8_t> raw, int lev
     return out;
 }
 
-/// The fixed model the checkpoint fuzzer loads into: Linear(4→3), BatchNorm1d(3) (with the I64 step counter),
-/// ReLU, Linear(3→2) — 9 named tensors, two dtypes, a rank-0 tensor.
-template <class T>
-Sequential<T> small_model() {
-    Generator gen(7);
-    return Sequential<T>(Linear<T>({.in = 4, .out = 3}, gen), BatchNorm1d<T>({.features = 3}), ReLU<T>(),
-                         Linear<T>({.in = 3, .out = 2}, gen));
-}
-
-template <class T>
-std::vector<std::vector<T>> snapshot(Sequential<T>& model) {
-    std::vector<std::vector<T>> values;
-    for (const auto& p : model.parameters()) values.emplace_back(p.value->begin(), p.value->end());
-    return values;
-}
-
-template <class T>
-void load_checked(Sequential<T>& model, const std::filesystem::path& path) {
-    const auto before = snapshot(model);
-    try {
-        load_safetensors(path, model.parameters());
-    } catch (const SafetensorsError& e) {
-        check_message(e.what(), path);
-        const auto after = snapshot(model);
-        for (std::size_t i = 0; i < before.size(); ++i)
-            if (before[i].size() != after[i].size() ||
-                std::memcmp(before[i].data(), after[i].data(), before[i].size() * sizeof(T)) != 0)
-                throw Violation("a refused checkpoint modified the model: " + std::string(e.what()));
-        return;
-    }
-    // Accepted: the format is valid, so reading its metadata must succeed too.
-    (void)read_safetensors_metadata(path);
-}
-
 }  // namespace detail
 
 /// Target "idx": the input is the file.
@@ -201,16 +161,6 @@ inline void idx_gzip(std::span<const std::uint8_t> input) {
     const bool cut = mode & 0x02, appended = mode & 0x0C, junk = mode & 0x04;
     if (accepted && cut && !appended) throw Violation("accepted a truncated gzip stream");
     if (accepted && junk && !cut) throw Violation("accepted a gzip stream followed by trailing garbage");
-}
-
-/// Target "safetensors": the input is a checkpoint, loaded into the float model and into its double twin.
-inline void safetensors(std::span<const std::uint8_t> input) {
-    static detail::InputFile file("safetensors");
-    static Sequential<float> model_f = detail::small_model<float>();
-    static Sequential<double> model_d = detail::small_model<double>();
-    const auto& path = file.write(input);
-    detail::load_checked(model_f, path);
-    detail::load_checked(model_d, path);
 }
 
 }  // namespace minitorch::fuzz

@@ -4,7 +4,7 @@
 //   cmake --build build/fuzz --target fuzz_make_corpus && build/fuzz/fuzz_make_corpus tests/fuzz/corpus
 //
 // Deterministic (fixed seeds), so regenerating an unchanged format rewrites identical files.
-#include "harness.hpp"
+#include "harness_safetensors.hpp"
 
 #include <cstdint>
 #include <cstdio>
