@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/temp_files.hpp"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,24 +33,11 @@ using namespace minitorch;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
-namespace {
+using test_support::TempDir;
+using test_support::write_file;
+using test_support::idx_bytes;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("minitorch-test-faults-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+namespace {
 
 std::vector<std::string> listing(const fs::path& dir) {
     std::vector<std::string> names;

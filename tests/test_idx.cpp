@@ -5,6 +5,8 @@
 #include <minitorch/data/idx.hpp>
 
 #include <doctest/doctest.h>
+
+#include "support/temp_files.hpp"
 #include <zlib.h>
 
 #include <unistd.h>
@@ -19,39 +21,11 @@ using namespace minitorch;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
+using test_support::TempDir;
+using test_support::write_file;
+using test_support::idx_bytes;
+
 namespace {
-
-// A fresh directory under the system's temporary directory, removed with everything in it at the end of the scope.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("minitorch-test-idx-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
-
-void write_file(const fs::path& path, const Bytes& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
-
-// The IDX header (two zero bytes, type, rank, big-endian uint32 dimensions) followed by `data`.
-Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& data, std::uint8_t type = 0x08) {
-    Bytes out{0, 0, type, static_cast<std::uint8_t>(dims.size())};
-    for (std::uint32_t d : dims)
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(d >> shift));
-    out.insert(out.end(), data.begin(), data.end());
-    return out;
-}
 
 Bytes iota_bytes(std::size_t n) {
     Bytes b(n);

@@ -4,6 +4,8 @@
 #include <minitorch/data/mnist.hpp>
 
 #include <doctest/doctest.h>
+
+#include "support/temp_files.hpp"
 #include <zlib.h>
 
 #include <unistd.h>
@@ -21,37 +23,11 @@ using namespace minitorch;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
+using test_support::TempDir;
+using test_support::write_file;
+using test_support::idx_bytes;
+
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("minitorch-test-mnist-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
-
-void write_file(const fs::path& path, const Bytes& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
-
-Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& data) {
-    Bytes out{0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
-    for (std::uint32_t d : dims)
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(d >> shift));
-    out.insert(out.end(), data.begin(), data.end());
-    return out;
-}
 
 Bytes gzip(const Bytes& raw) {
     z_stream zs{};

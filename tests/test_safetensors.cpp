@@ -10,6 +10,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/temp_files.hpp"
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -26,29 +28,9 @@ using namespace minitorch;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
+using test_support::TempDir;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("minitorch-test-safetensors-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-};
+namespace {
 
 std::string read_bytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
