@@ -32,6 +32,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_args.hpp"
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -237,34 +239,13 @@ void BM_Im2col(benchmark::State& state, ConvCase c, bool adjoint) {
                    std::to_string(s.L) + "] per image");
 }
 
-/// Removes "--name=value" from args and returns value ("" when absent).
-std::string take_flag(std::vector<char*>& args, const char* name) {
-    const std::string prefix = std::string("--") + name + "=";
-    std::string value;
-    for (auto it = args.begin(); it != args.end();) {
-        if (std::strncmp(*it, prefix.c_str(), prefix.size()) == 0) {
-            value = *it + prefix.size();
-            it = args.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
-    const std::string threads_flag = take_flag(args, "threads");
-    const std::string peak_flag = take_flag(args, "peak_gflops");
-    const std::size_t threads = threads_flag.empty() ? 1 : std::strtoul(threads_flag.c_str(), nullptr, 10);
-    if (threads == 0) {
-        std::cerr << "bench_conv: --threads must be a whole number ≥ 1, got '" << threads_flag << "'\n";
-        return 2;
-    }
-    set_num_threads(threads);
-    benchmark::AddCustomContext("minitorch_threads", std::to_string(threads));
+    if (!bench_args::take_threads(args, "bench_conv")) return 2;
+    const std::size_t threads = num_threads();
+    const std::string peak_flag = bench_args::take_flag(args, "peak_gflops");
 
     std::ostringstream peak_source;
     if (!peak_flag.empty()) {

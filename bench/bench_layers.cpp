@@ -35,6 +35,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_args.hpp"
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -92,33 +94,11 @@ std::string shape_name(const Shape& s) {
     return out.str();
 }
 
-/// Removes "--name=value" from args and returns value ("" when absent).
-std::string take_flag(std::vector<char*>& args, const char* name) {
-    const std::string prefix = std::string("--") + name + "=";
-    std::string value;
-    for (auto it = args.begin(); it != args.end();) {
-        if (std::strncmp(*it, prefix.c_str(), prefix.size()) == 0) {
-            value = *it + prefix.size();
-            it = args.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
-    const std::string threads_flag = take_flag(args, "threads");
-    const std::size_t threads = threads_flag.empty() ? 1 : std::strtoul(threads_flag.c_str(), nullptr, 10);
-    if (threads == 0) {
-        std::cerr << "bench_layers: --threads must be a whole number ≥ 1, got '" << threads_flag << "'\n";
-        return 2;
-    }
-    set_num_threads(threads);
-    benchmark::AddCustomContext("minitorch_threads", std::to_string(threads));
+    if (!bench_args::take_threads(args, "bench_layers")) return 2;
 
     // Wall-clock time: the work runs on every minitorch thread, not only the one that Google Benchmark times.
     const auto add = [](const std::string& name, auto layer, const Shape& shape, Pass pass, Traffic traffic) {

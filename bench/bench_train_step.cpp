@@ -5,6 +5,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_args.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -111,16 +113,8 @@ BENCHMARK(BM_NetLayer)->DenseRange(0, 28)->Unit(benchmark::kMicrosecond)->UseRea
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t threads = 1;
-    std::vector<char*> args;
-    for (int i = 0; i < argc; ++i) {
-        if (std::strncmp(argv[i], "--threads=", 10) == 0)
-            threads = std::strtoul(argv[i] + 10, nullptr, 10);
-        else
-            args.push_back(argv[i]);
-    }
-    set_num_threads(threads);
-    benchmark::AddCustomContext("minitorch_threads", std::to_string(threads));
+    std::vector<char*> args(argv, argv + argc);
+    if (!bench_args::take_threads(args, "bench_train_step")) return 2;
     int n = static_cast<int>(args.size());
     benchmark::Initialize(&n, args.data());
     if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;
