@@ -259,6 +259,9 @@ TEST_CASE("safetensors: malformed files are refused before the model is touched"
                                         " of the data section, but it has " + std::to_string(data_size + 3) + " bytes");
     CHECK(refused(make_file("{\"a\": ", "")).starts_with(p + "the header is not valid JSON: "));
     CHECK(refused(make_file("[1, 2]", "")) == p + "the header is not a JSON object but array");
+    // Valid JSON syntax, but a number no double holds (json::out_of_range, not parse_error; found by the fuzzer).
+    CHECK(refused(make_file(R"({"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 1e999]}})", "")) ==
+          p + "the header is not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'");
     // A header length far beyond the file.
     std::string huge(8, '\0');
     huge[4] = 1;  // 2^32

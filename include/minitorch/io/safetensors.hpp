@@ -170,7 +170,9 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
     json header;
     try {
         header = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // Not only parse_error: a number too large for a double ("1e999") is json::out_of_range (found by the
+        // fuzzer: tests/fuzz/regressions/safetensors/number-overflow-in-header).
         fail(path, std::string("the header is not valid JSON: ") + e.what());
     }
     if (!header.is_object()) fail(path, "the header is not a JSON object but " + std::string(header.type_name()));
