@@ -6,8 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/gzip_bytes.hpp"
 #include "support/temp_files.hpp"
-#include <zlib.h>
 
 #include <unistd.h>
 
@@ -24,6 +24,7 @@ using Bytes = std::vector<std::uint8_t>;
 using test_support::TempDir;
 using test_support::write_file;
 using test_support::idx_bytes;
+using test_support::gzip;
 
 namespace {
 
@@ -31,21 +32,6 @@ Bytes iota_bytes(std::size_t n) {
     Bytes b(n);
     for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 7 + 3);
     return b;
-}
-
-// gzip-compresses with zlib's deflate (windowBits 16 + 15 writes the gzip wrapper).
-Bytes gzip(const Bytes& raw) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 32);
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 std::string error_of(const fs::path& path) {
@@ -87,7 +73,7 @@ TEST_CASE("read_idx: gzip is detected by content, with or without the .gz name")
     TempDir dir;
     const Bytes pixels = iota_bytes(3 * 28 * 28);
     const Bytes file = idx_bytes({3, 28, 28}, pixels);
-    const Bytes compressed = gzip(file);
+    const Bytes compressed = gzip(file, Z_BEST_COMPRESSION);
     CHECK(compressed.size() < file.size());
     for (const char* name : {"images.gz", "images-no-suffix"}) {
         write_file(dir.path / name, compressed);
@@ -101,8 +87,8 @@ TEST_CASE("read_idx: gzip is detected by content, with or without the .gz name")
 
     // Concatenated members (cat a.gz b.gz) decompress one after the other, as gunzip does; zero padding is ignored.
     const std::size_t split = 100;
-    Bytes two = gzip(Bytes(file.begin(), file.begin() + split));
-    const Bytes second = gzip(Bytes(file.begin() + split, file.end()));
+    Bytes two = gzip(Bytes(file.begin(), file.begin() + split), Z_BEST_COMPRESSION);
+    const Bytes second = gzip(Bytes(file.begin() + split, file.end()), Z_BEST_COMPRESSION);
     two.insert(two.end(), second.begin(), second.end());
     two.insert(two.end(), 5, 0);
     write_file(dir.path / "two-members.gz", two);
@@ -124,7 +110,7 @@ TEST_CASE("read_idx: truncated header") {
     write_file(p, {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3});
     CHECK(error_of(p) == p.string() + ": truncated header: rank 3 needs a 16-byte header, the file has 12 bytes");
     // The same inside a gzip file.
-    write_file(p, gzip({0, 0, 8, 3, 0, 0, 0, 2}));
+    write_file(p, gzip({0, 0, 8, 3, 0, 0, 0, 2}, Z_BEST_COMPRESSION));
     CHECK(error_of(p) == p.string() +
                              ": truncated header: rank 3 needs a 16-byte header, the file has 8 bytes (after gzip "
                              "decompression)");
@@ -138,7 +124,7 @@ TEST_CASE("read_idx: truncated data and trailing bytes, plain and gzip") {
     CHECK(error_of(p) == p.string() +
                              ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
                              "16-byte header");
-    write_file(p, gzip(file));
+    write_file(p, gzip(file, Z_BEST_COMPRESSION));
     CHECK(error_of(p) == p.string() +
                              ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
                              "16-byte header (after gzip decompression)");
@@ -148,7 +134,7 @@ TEST_CASE("read_idx: truncated data and trailing bytes, plain and gzip") {
     CHECK(error_of(p) == p.string() +
                              ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after "
                              "the 16-byte header (2 too many)");
-    write_file(p, gzip(file));
+    write_file(p, gzip(file, Z_BEST_COMPRESSION));
     CHECK(error_of(p) == p.string() +
                              ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after "
                              "the 16-byte header (after gzip decompression)");
@@ -187,7 +173,7 @@ TEST_CASE("read_idx: wrong magic, unsupported type, rank 0, overflowing dimensio
 TEST_CASE("read_idx: corrupt and truncated gzip streams") {
     TempDir dir;
     const fs::path p = dir.path / "images.gz";
-    const Bytes good = gzip(idx_bytes({4, 28, 28}, iota_bytes(4 * 28 * 28)));
+    const Bytes good = gzip(idx_bytes({4, 28, 28}, iota_bytes(4 * 28 * 28)), Z_BEST_COMPRESSION);
 
     Bytes bad_crc = good;  // the trailer is CRC-32 then the size, 4 bytes each
     bad_crc[bad_crc.size() - 8] ^= 0xFF;
@@ -224,13 +210,13 @@ TEST_CASE("read_idx and gunzip: decompression is bounded") {
     TempDir dir;
     const fs::path p = dir.path / "bomb.gz";
     // A header announcing more than the limit is refused before any data is inflated.
-    write_file(p, gzip(idx_bytes({1024, 1024, 1025}, {})));
+    write_file(p, gzip(idx_bytes({1024, 1024, 1025}, {}), Z_BEST_COMPRESSION));
     CHECK(error_of(p) == p.string() +
                              ": header says 1024×1024×1025 = 1074790400 bytes of data, more than the "
                              "1073741824-byte limit for gzip-compressed IDX files");
     // A 16 MB run of zeros behind a header announcing 1 byte: inflated only as far as header + 1 byte.
     Bytes big = idx_bytes({1}, Bytes(16u << 20, 0));
-    const Bytes compressed = gzip(big);
+    const Bytes compressed = gzip(big, Z_BEST_COMPRESSION);
     CHECK(compressed.size() < 100000);
     write_file(p, compressed);
     CHECK(error_of(p) == p.string() +

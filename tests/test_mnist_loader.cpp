@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/gzip_bytes.hpp"
 #include "support/temp_files.hpp"
-#include <zlib.h>
 
 #include <unistd.h>
 
@@ -26,22 +26,9 @@ using Bytes = std::vector<std::uint8_t>;
 using test_support::TempDir;
 using test_support::write_file;
 using test_support::idx_bytes;
+using test_support::gzip;
 
 namespace {
-
-Bytes gzip(const Bytes& raw) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())) + 32);
-    zs.next_in = const_cast<Bytef*>(raw.data());
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 // n images of h × w whose pixels identify the image (pixel k of image i = (31·i + k) mod 256), labels i mod 10.
 IdxArray images_array(std::size_t n, std::size_t h, std::size_t w) {
