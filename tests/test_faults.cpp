@@ -25,6 +25,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <regex>
 #include <string>
 #include <vector>
@@ -96,13 +97,12 @@ void write_small_mnist(const fs::path& dir) {
 #ifdef MINITORCH_MNIST_EXE
 struct Run {
     int status = -1;     // exit status, or 128 + signal
-    std::string output;  // stdout and stderr, interleaved
+    std::string output;  // stdout and stderr, interleaved (mnist), or stdout alone (mnist_apart)
+    std::string errors;  // stderr alone (mnist_apart)
 };
 
-// Runs the MNIST example through /bin/sh with `args`, reading its output through a pipe (which no file-size limit
-// applies to). `prefix` is shell code run before the program (e.g. a ulimit).
-Run mnist(const std::string& args, const std::string& prefix = "") {
-    const std::string command = prefix + "exec '" MINITORCH_MNIST_EXE "' " + args + " 2>&1";
+// Runs `command` through /bin/sh, reading its stdout through a pipe (which no file-size limit applies to).
+Run shell(const std::string& command) {
     Run r;
     std::FILE* pipe = ::popen(command.c_str(), "r");
     REQUIRE(pipe != nullptr);
@@ -121,8 +121,23 @@ std::string q(const fs::path& path) {
     return quoted;
 }
 
-// The divergence recipe: plain SGD at lr 100 on 16 images in batches of 4, no augmentation, one thread.
-const std::string diverging = "--batch-size 4 --scheduler none --lr 100 --rotate 0 --progress lines --threads 1";
+// Runs the MNIST example with `args`, stdout and stderr together. `prefix` is shell code run before the program
+// (e.g. a ulimit).
+Run mnist(const std::string& args, const std::string& prefix = "") {
+    return shell(prefix + "exec '" MINITORCH_MNIST_EXE "' " + args + " 2>&1");
+}
+
+// The same with the streams apart: stdout in `output`, stderr in `errors` (through the file `stderr_file`).
+Run mnist_apart(const std::string& args, const fs::path& stderr_file) {
+    Run r = shell("exec '" MINITORCH_MNIST_EXE "' " + args + " 2>" + q(stderr_file));
+    r.errors = read_bytes(stderr_file);
+    return r;
+}
+
+// The divergence recipe: plain SGD at lr 30 on 16 images in batches of 4, no augmentation, one thread. It diverges
+// in training in epoch 3, after two epochs whose test loss is still finite. (At lr 100 the test loss is already
+// infinite after epoch 1: an evaluation error, with no checkpoint to keep.)
+const std::string diverging = "--batch-size 4 --scheduler none --lr 30 --rotate 0 --progress lines --threads 1";
 // One ordinary epoch.
 const std::string one_epoch = " --epochs 1 --batch-size 8 --rotate 0 --progress lines";
 #endif
@@ -222,24 +237,44 @@ TEST_CASE("save_safetensors: a folder nobody may create files in fails cleanly a
 
 // ---- divergence -----------------------------------------------------------------------------------------------------
 
-TEST_CASE("mnist: lr 100 stops with a non-finite-loss error naming epoch and batch, the last checkpoint intact") {
+TEST_CASE("mnist: lr 30 stops with a non-finite-loss error naming epoch and batch, the last checkpoint intact") {
     TempDir dir;
     write_small_mnist(dir.path / "data");
     fs::create_directory(dir.path / "run");
     const fs::path ckpt = dir.path / "run" / "last.safetensors";
-    const Run run = mnist("--data " + q(dir.path / "data") + " --epochs 10 " + diverging + " --save " + q(ckpt));
-    INFO(run.output);
+    const fs::path log = dir.path / "run.log";
+    const Run run = mnist_apart("--data " + q(dir.path / "data") + " --epochs 10 " + diverging + " --save " + q(ckpt) +
+                                    " --log " + q(log),
+                                dir.path / "stderr.txt");
+    INFO("stdout:\n", run.output, "stderr:\n", run.errors);
     CHECK(run.status == 1);
 
+    // The error lines go to stderr (and the log), nothing else does; the batch counts from 1 like the progress line.
     std::smatch m;
-    const std::regex error(R"(error: non-finite loss \((-?nan|-?inf)\) at epoch (\d+), batch (\d+): )"
-                           R"(training diverged; lower the learning rate)");
-    REQUIRE(std::regex_search(run.output, m, error));
+    const std::regex error(R"(^mnist: error: non-finite loss \((-?nan|-?inf)\) in training at epoch (\d+), )"
+                           R"(batch (\d) of 4: training diverged; lower the learning rate\n)");
+    REQUIRE(std::regex_search(run.errors, m, error));
     const int epoch = std::stoi(m[2].str());
+    const std::string batch = m[3].str();
     REQUIRE(epoch >= 2);  // the recipe diverges after the first epoch, so there is a checkpoint to keep
-    CHECK(run.output.find("the last good checkpoint (epoch " + std::to_string(epoch - 1) + ") is " + ckpt.string()) !=
-          std::string::npos);
+    CHECK(batch != "0");
+    const std::string last_good =
+        "the last good checkpoint (epoch " + std::to_string(epoch - 1) + ") is " + ckpt.string() + "\n";
+    CHECK(run.errors == m[0].str() + last_good);
+    CHECK(run.output.find("non-finite") == std::string::npos);
+    CHECK(run.output.find("last good checkpoint") == std::string::npos);
     CHECK(run.output.find("saved weights to") == std::string::npos);
+    // Counted as the progress lines count: in that epoch the last line is the batch before ("batch 3/4 …" for
+    // "batch 4 of 4"); the failing batch has none.
+    const std::size_t epoch_start = run.output.find("EPOCH: " + std::to_string(epoch) + "\n");
+    REQUIRE(epoch_start != std::string::npos);
+    const std::string last_epoch = run.output.substr(epoch_start);
+    CHECK(last_epoch.find("batch " + batch + "/4 ") == std::string::npos);
+    if (batch != "1")
+        CHECK(last_epoch.find("batch " + std::to_string(std::stoi(batch) - 1) + "/4 ") != std::string::npos);
+    const std::string logged = read_bytes(log);
+    CHECK(logged.find(run.errors) != std::string::npos);
+    CHECK(logged.ends_with(run.errors));
 
     // Intact: the only file in the folder, loadable into the network, and byte for byte the checkpoint that a run
     // stopping after that epoch writes (same seed, same thread count: the same numbers).
@@ -294,6 +329,74 @@ TEST_CASE("mnist: a checkpoint save into a folder nobody may write exits 1 namin
     CHECK(run.output.find("mnist: error: " + ckpt.string() + ": cannot save: cannot create " + ckpt.string() +
                           ".tmp-") != std::string::npos);
     CHECK_FALSE(fs::exists(ckpt));
+}
+
+// ---- a model that is not finite in evaluation only ------------------------------------------------------------------
+
+TEST_CASE("mnist: a NaN BatchNorm running_var (test loss NaN, training loss finite) exits 1 without a checkpoint") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    fs::create_directory(dir.path / "run");
+    const fs::path good = dir.path / "good.safetensors", bad = dir.path / "bad.safetensors";
+    REQUIRE(mnist("--data " + q(dir.path / "data") + one_epoch + " --save " + q(good)).status == 0);
+
+    // The checkpoint rewritten with one running variance NaN: training mode normalises with the batch's statistics,
+    // so training does not notice; eval mode uses the running ones, so every test output is NaN.
+    Generator gen(7);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    load_safetensors(good, net.parameters());
+    std::string name;
+    for (auto& p : net.parameters())
+        if (name.empty() && p.name.ends_with(".running_var")) {
+            (*p.value)[0] = std::numeric_limits<float>::quiet_NaN();
+            name = p.name;
+        }
+    REQUIRE(name == "2.running_var");
+    save_safetensors(bad, net.parameters());
+
+    const std::string reason = R"(: the model is not finite in eval mode \(NaN or overflowing weights or BatchNorm )"
+                               R"(running statistics\))";
+    const fs::path out = dir.path / "run" / "out.safetensors";
+    const std::string data = "--data " + q(dir.path / "data");
+    const Run run = mnist_apart(data + one_epoch + " --load " + q(bad) + " --save " + q(out), dir.path / "stderr.txt");
+    INFO("stdout:\n", run.output, "stderr:\n", run.errors);
+    CHECK(run.status == 1);
+    CHECK(std::regex_match(run.errors,
+                           std::regex(R"(mnist: error: non-finite loss \(-?nan\) in evaluation at epoch 1, )"
+                                      R"(batch 1 of 1)" + reason + "; lower the learning rate\n")));
+    CHECK(run.output.find("EPOCH: 1\n") != std::string::npos);  // it trained
+    CHECK(run.output.find("Test set:") == std::string::npos);    // no test line with a NaN loss
+    CHECK(run.output.find("best test accuracy") == std::string::npos);
+    CHECK(listing(dir.path / "run").empty());  // no checkpoint of the failed epoch, no temporary file
+
+    const Run eval = mnist_apart(data + " --eval-only --load " + q(bad), dir.path / "stderr.txt");
+    INFO("stdout:\n", eval.output, "stderr:\n", eval.errors);
+    CHECK(eval.status == 1);
+    CHECK(std::regex_match(eval.errors,
+                           std::regex(R"(mnist: error: non-finite loss \(-?nan\) in evaluation, batch 1 of 1)" +
+                                      reason + "\n")));
+    CHECK(eval.output.find("Test set:") == std::string::npos);
+}
+
+TEST_CASE("mnist: lr 100 overflows the test loss after epoch 1 while training's is finite: exit 1, no checkpoint") {
+    // The run that the divergence recipe used to be: before evaluate() checked its loss, it printed an "inf" test
+    // line, saved that epoch's checkpoint and went on.
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    fs::create_directory(dir.path / "run");
+    const std::string recipe = "--batch-size 4 --scheduler none --lr 100 --rotate 0 --progress lines --threads 1";
+    const Run run = mnist_apart("--data " + q(dir.path / "data") + " --epochs 3 " + recipe + " --save " +
+                                    q(dir.path / "run" / "last.safetensors"),
+                                dir.path / "stderr.txt");
+    INFO("stdout:\n", run.output, "stderr:\n", run.errors);
+    CHECK(run.status == 1);
+    CHECK(std::regex_match(run.errors,
+                           std::regex(R"(mnist: error: non-finite loss \((-?nan|-?inf)\) in evaluation at epoch 1, )"
+                                      R"(batch \d of 2: the model is not finite in eval mode .*; lower the learning )"
+                                      R"(rate\n)")));
+    CHECK(run.output.find("batch 4/4 loss=") != std::string::npos);  // epoch 1's training loss was finite
+    CHECK(run.output.find("Test set:") == std::string::npos);
+    CHECK(listing(dir.path / "run").empty());
 }
 
 // ---- checkpoints that do not fit ------------------------------------------------------------------------------------

@@ -1,12 +1,17 @@
-// The training-loop helper: a short run on a small synthetic data set whose loss must fall; non-finite loss is an
-// error naming epoch and batch; the same seed and thread count reproduce every number; evaluate() counts correctly.
+// The training-loop helper: a short run on a small synthetic data set whose loss must fall; a non-finite loss is an
+// error naming the pass, epoch and batch — in training (divergence) and in evaluation (a model broken only in eval
+// mode); the same seed and thread count reproduce every number; evaluate() counts correctly.
 #include <minitorch/data/mnist.hpp>
 #include <minitorch/minitorch.hpp>
 #include <minitorch/train/loop.hpp>
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
+#include <regex>
+#include <string>
 
 using namespace minitorch;
 
@@ -99,10 +104,73 @@ TEST_CASE("train_epoch: a diverging run stops with an error naming the epoch and
         FAIL("training with lr 1e6 did not diverge");
     } catch (const NonFiniteLossError& err) {
         const std::string msg = err.what();
-        CHECK(msg.find("non-finite loss") != std::string::npos);
-        CHECK(msg.find("at epoch " + std::to_string(err.epoch()) + ", batch " + std::to_string(err.batch())) !=
-              std::string::npos);
+        INFO(msg);
+        CHECK(err.pass() == NonFiniteLossError::Pass::training);
         CHECK(err.epoch() >= 1);
+        CHECK(err.batches() == 7);  // 200 images in batches of 32
+        CHECK(err.batch() < err.batches());
+        CHECK_FALSE(std::isfinite(err.loss()));
+        // batch() counts from 0 (Batch::index); the message counts from 1, as the progress line does.
+        const std::regex expected(R"(non-finite loss \((-?nan|-?inf)\) in training at epoch )" +
+                                  std::to_string(err.epoch()) + ", batch " + std::to_string(err.batch() + 1) +
+                                  " of 7: training diverged; lower the learning rate");
+        CHECK(std::regex_match(msg, expected));
+    }
+    std::fclose(sink);
+}
+
+TEST_CASE("evaluate: a model that is broken only in eval mode (a BatchNorm running_var of NaN) throws") {
+    // Training mode normalises with the batch's statistics, eval mode with the running ones: with running_var NaN the
+    // training loss stays finite and only evaluation sees the NaN. evaluate() must not report that as a result.
+    const MnistDataset ds = synthetic_dataset(7);
+    DataLoader loader(ds, {.batch_size = 32, .shuffle = true, .seed = 1});
+    DataLoader eval_loader(ds, {.batch_size = 64});  // 4 batches
+    Sequential<float> net = small_net(1);
+    SGD<float> opt(net.parameters(), {.lr = 0.05, .momentum = 0.9});
+    NLLLoss<float> loss;
+    NLLLoss<float> sum_loss(Reduction::sum);
+    Batch batch;
+    std::FILE* sink = std::tmpfile();
+    const auto train = [&](std::size_t epoch) {
+        return train_epoch(net, loss, opt, loader, batch, epoch, [] {}, {.out = sink, .mode = ProgressMode::lines});
+    };
+    train(1);
+    CHECK(std::isfinite(evaluate(net, sum_loss, eval_loader, batch, 1).loss));
+
+    bool found = false;
+    for (auto& p : net.parameters())
+        if (p.name == "2.running_var") {
+            (*p.value)[1] = std::numeric_limits<float>::quiet_NaN();
+            found = true;
+        }
+    REQUIRE(found);
+    CHECK(std::isfinite(train(2).loss));  // training does not notice
+
+    const std::string rest = R"(: the model is not finite in eval mode \(NaN or overflowing weights or BatchNorm )"
+                             R"(running statistics\))";
+    try {
+        evaluate(net, sum_loss, eval_loader, batch, 2);
+        FAIL("evaluate did not throw on a NaN running_var");
+    } catch (const NonFiniteLossError& err) {
+        INFO(err.what());
+        CHECK(err.pass() == NonFiniteLossError::Pass::evaluation);
+        CHECK(err.epoch() == 2);
+        CHECK(err.batch() == 0);  // the first batch already has NaN outputs
+        CHECK(err.batches() == 4);
+        CHECK(std::isnan(err.loss()));
+        const std::regex expected(R"(non-finite loss \(-?nan\) in evaluation at epoch 2, batch 1 of 4)" + rest +
+                                  "; lower the learning rate");
+        CHECK(std::regex_match(std::string(err.what()), expected));
+    }
+    // Without an epoch (e.g. evaluating loaded weights) the message leaves it out, and the advice on the learning rate.
+    try {
+        evaluate(net, sum_loss, eval_loader, batch);
+        FAIL("evaluate did not throw on a NaN running_var");
+    } catch (const NonFiniteLossError& err) {
+        INFO(err.what());
+        CHECK(err.epoch() == 0);
+        const std::regex expected(R"(non-finite loss \(-?nan\) in evaluation, batch 1 of 4)" + rest);
+        CHECK(std::regex_match(std::string(err.what()), expected));
     }
     std::fclose(sink);
 }

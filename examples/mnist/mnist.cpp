@@ -56,7 +56,8 @@ struct Config {
     std::string progress = "auto";       // auto | bar | lines
 };
 
-/// Everything printed goes to stdout and, when --log is given, to the log file (without progress bars).
+/// Everything printed goes to stdout and, when --log is given, to the log file (without progress bars); error lines
+/// go to stderr and the log file.
 class Log {
 public:
     explicit Log(const std::string& path) {
@@ -68,6 +69,11 @@ public:
     }
     void line(const std::string& text) {
         std::cout << text << '\n' << std::flush;
+        if (file_.is_open()) file_ << text << '\n' << std::flush;
+    }
+    void error(const std::string& text) {
+        std::cout << std::flush;  // keeps the order of the lines when both streams go to one place
+        std::cerr << text << '\n' << std::flush;
         if (file_.is_open()) file_ << text << '\n' << std::flush;
     }
 
@@ -149,9 +155,7 @@ void check_image_size(const MnistDataset& ds) {
                            std::to_string(ds.width) + ", the network needs 28×28 (MNIST)");
 }
 
-int run(const Config& cfg) {
-    set_num_threads(cfg.threads);
-    Log log(cfg.log);
+int train_or_evaluate(const Config& cfg, Log& log) {
     log.line("minitorch MNIST — " + now_utc());
     log.line("machine: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
              " hardware threads; minitorch threads: " + std::to_string(cfg.threads));
@@ -186,7 +190,7 @@ int run(const Config& cfg) {
     };
 
     if (cfg.eval_only) {
-        const EpochResult r = evaluate(net, sum_loss, test_loader, batch);
+        const EpochResult r = evaluate(net, sum_loss, test_loader, batch);  // NonFiniteLossError: exit 1 (run())
         log.line(test_line(r));
         log.line("evaluated " + std::to_string(r.total) + " images in " + fmt("%.2f s", r.seconds));
         return 0;
@@ -218,22 +222,23 @@ int run(const Config& cfg) {
     double best = 0;
     for (std::size_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
         log.line("EPOCH: " + std::to_string(epoch));
-        EpochResult train;
-        try {
+        EpochResult train, test;
+        double lr_end = 0;
+        try {  // a NaN/inf loss in training or in evaluation: stop before this epoch's checkpoint is written
             train = train_epoch(net, loss, opt, train_loader, batch, epoch,
                                 [&] {
                                     if (onecycle) onecycle->step();
                                 },
                                 {.mode = mode});
+            lr_end = opt.lr();
+            if (steplr) steplr->step();
+            test = evaluate(net, sum_loss, test_loader, batch, epoch);
         } catch (const NonFiniteLossError& e) {
-            log.line(std::string("error: ") + e.what());
+            log.error(std::string("mnist: error: ") + e.what());
             if (!cfg.save.empty() && epoch > 1)
-                log.line("the last good checkpoint (epoch " + std::to_string(epoch - 1) + ") is " + cfg.save);
+                log.error("the last good checkpoint (epoch " + std::to_string(epoch - 1) + ") is " + cfg.save);
             return 1;
         }
-        const double lr_end = opt.lr();
-        if (steplr) steplr->step();
-        const EpochResult test = evaluate(net, sum_loss, test_loader, batch);
         best = std::max(best, test.accuracy());
         log.line("train: loss " + fmt("%.4f", train.loss) + ", accuracy " + fmt("%.2f%%", 100 * train.accuracy()) +
                  ", " + fmt("%.1f s", train.seconds) + fmt(" (%.1f it/s)", static_cast<double>(steps) / train.seconds));
@@ -253,6 +258,19 @@ int run(const Config& cfg) {
     if (!cfg.save.empty()) log.line("saved weights to " + cfg.save);
     if (!cfg.plot.empty() && !cfg.csv.empty()) plot_curves(cfg.csv, cfg.plot, log);
     return 0;
+}
+
+/// Runs with the log open: every failure after this point is reported on stderr and in the --log file as
+/// `mnist: error: …`, exit status 1.
+int run(const Config& cfg) {
+    set_num_threads(cfg.threads);
+    Log log(cfg.log);
+    try {
+        return train_or_evaluate(cfg, log);
+    } catch (const std::exception& e) {
+        log.error(std::string("mnist: error: ") + e.what());
+        return 1;
+    }
 }
 
 /// Flag validators with a one-line reason that names the expected form. (CLI11's Range reports text that is not a

@@ -4,7 +4,8 @@
 //     opt.zero_grad();  y = model.forward(x);  L = loss.forward(y, labels);
 //     model.backward(loss.backward());  opt.step();  after_step();   (e.g. a per-batch scheduler)
 // train_epoch() runs it over one epoch of a batch source and shows progress; evaluate() runs the model in eval mode
-// and sums the loss (PyTorch's reduction="sum") to print the notebook's test line.
+// and sums the loss (PyTorch's reduction="sum") to print the notebook's test line. Both stop with NonFiniteLossError
+// when a batch's loss is NaN or infinite.
 //
 // A batch source is anything with num_batches(), start_epoch(epoch) and bool next(Batch&) filling a Batch with
 // `images` (Tensor<float>), `labels` (std::vector<std::int64_t>) and `index` — e.g. minitorch::DataLoader.
@@ -33,27 +34,58 @@ struct EpochResult {
     double accuracy() const noexcept { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0; }
 };
 
-/// Training stopped because a batch's loss was NaN or infinite (e.g. a learning rate that blows up).
+/// A pass stopped because a batch's loss was NaN or infinite. In training that is divergence (e.g. a learning rate
+/// that blows up). In evaluation the training loss may still be finite, since eval mode computes differently: a
+/// BatchNorm running_var that became NaN (training mode normalises with the batch's statistics, eval mode with the
+/// running ones), weights so large that the eval-mode outputs overflow, or weights loaded that way. The message names
+/// the pass, the epoch and the batch, counting batches from 1 as the progress line does:
+///     non-finite loss (nan) in training at epoch 2, batch 4 of 4: training diverged; lower the learning rate
+///     non-finite loss (inf) in evaluation at epoch 1, batch 2 of 2: the model is not finite in eval mode (NaN or
+///     overflowing weights or BatchNorm running statistics); lower the learning rate
+/// (the second on one line). An evaluation that belongs to no epoch (epoch 0: e.g. of loaded weights) leaves out
+/// "at epoch E" and the advice on the learning rate.
 class NonFiniteLossError : public std::runtime_error {
 public:
-    NonFiniteLossError(std::size_t epoch, std::size_t batch, double loss)
-        : std::runtime_error(message(epoch, batch, loss)), epoch_(epoch), batch_(batch) {}
+    /// Which pass stopped: train_epoch() throws `training`, evaluate() `evaluation`.
+    enum class Pass { training, evaluation };
+
+    /// `batch` is the batch's index from 0 (Batch::index), `batches` the pass's number of batches; `epoch` counts
+    /// from 1, 0 meaning "no epoch" (evaluation only).
+    NonFiniteLossError(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss)
+        : std::runtime_error(message(pass, epoch, batch, batches, loss)),
+          pass_(pass), epoch_(epoch), batch_(batch), batches_(batches), loss_(loss) {}
+    Pass pass() const noexcept { return pass_; }
+    /// The epoch as printed (from 1); 0 for an evaluation outside the epochs (evaluate() called without one).
     std::size_t epoch() const noexcept { return epoch_; }
+    /// The batch's index counted FROM 0 (Batch::index, the position in the pass); the message shows batch() + 1.
     std::size_t batch() const noexcept { return batch_; }
+    /// The number of batches in the pass (the "of N" in the message).
+    std::size_t batches() const noexcept { return batches_; }
+    /// The batch's loss (NaN or ±∞).
+    double loss() const noexcept { return loss_; }
 
 private:
-    static std::string message(std::size_t epoch, std::size_t batch, double loss) {
+    static std::string message(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss) {
         std::ostringstream s;
-        s << "non-finite loss (" << loss << ") at epoch " << epoch << ", batch " << batch
-          << ": training diverged; lower the learning rate";
+        s << "non-finite loss (" << loss << ") in " << (pass == Pass::training ? "training" : "evaluation");
+        if (epoch > 0) s << " at epoch " << epoch;
+        s << ", batch " << batch + 1 << " of " << batches << ": ";
+        if (pass == Pass::training) {
+            s << "training diverged; lower the learning rate";
+        } else {
+            s << "the model is not finite in eval mode (NaN or overflowing weights or BatchNorm running statistics)";
+            if (epoch > 0) s << "; lower the learning rate";
+        }
         return s.str();
     }
-    std::size_t epoch_, batch_;
+    Pass pass_;
+    std::size_t epoch_, batch_, batches_;
+    double loss_;
 };
 
 /// Trains `model` for one epoch (numbered `epoch` from 1, as printed) over `source`, calling after_step() after every
-/// optimiser step. Returns the epoch's mean training loss and accuracy. Throws NonFiniteLossError naming the epoch
-/// and batch when the loss stops being finite (before the optimiser applies that batch's update).
+/// optimiser step. Returns the epoch's mean training loss and accuracy. Throws NonFiniteLossError (Pass::training)
+/// naming the epoch and batch when the loss stops being finite (before the optimiser applies that batch's update).
 template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep>
 EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source, Batch& batch, std::size_t epoch,
                         AfterStep&& after_step, ProgressOptions progress = {}) {
@@ -68,7 +100,8 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
         const auto& out = model.forward(batch.images);
         const std::span<const std::int64_t> labels(batch.labels);
         const double l = static_cast<double>(loss.forward(out, labels));
-        if (!std::isfinite(l)) throw NonFiniteLossError(epoch, batch.index, l);
+        if (!std::isfinite(l))
+            throw NonFiniteLossError(NonFiniteLossError::Pass::training, epoch, batch.index, source.num_batches(), l);
         r.correct += count_correct(out, labels);
         r.total += labels.size();
         loss_sum += l * static_cast<double>(labels.size());
@@ -85,9 +118,11 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
 
 /// Evaluates `model` in eval mode over one pass of `source`: mean loss (summed per sample, as PyTorch's
 /// reduction="sum" divided by the count) and accuracy. `loss` must be built with Reduction::sum. The model is left
-/// in eval mode.
+/// in eval mode. Throws NonFiniteLossError (Pass::evaluation) naming the batch, and `epoch` when it is not 0 (the
+/// training epoch this evaluation follows, for the message), when a batch's loss is not finite — so a model that is
+/// broken only in eval mode is not reported as a normal result.
 template <class Model, class Loss, class Source, class Batch>
-EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch) {
+EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std::size_t epoch = 0) {
     const auto start = std::chrono::steady_clock::now();
     model.eval();
     source.start_epoch(0);
@@ -96,7 +131,10 @@ EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch) {
     while (source.next(batch)) {
         const auto& out = model.forward(batch.images);
         const std::span<const std::int64_t> labels(batch.labels);
-        loss_sum += static_cast<double>(loss.forward(out, labels));
+        const double l = static_cast<double>(loss.forward(out, labels));
+        if (!std::isfinite(l))
+            throw NonFiniteLossError(NonFiniteLossError::Pass::evaluation, epoch, batch.index, source.num_batches(), l);
+        loss_sum += l;
         r.correct += count_correct(out, labels);
         r.total += labels.size();
     }
