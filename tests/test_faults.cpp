@@ -323,12 +323,30 @@ TEST_CASE("mnist: a checkpoint save into a folder nobody may write exits 1 namin
     TempDir dir;
     write_small_mnist(dir.path / "data");
     const fs::path ckpt = "/sys/kernel/minitorch-test-mnist.safetensors";
+    // Refused at start-up, before the data is read or an epoch trained (not after the first epoch, as the save
+    // itself would), with the message of a failed save: a trial file is created and removed under the same name.
+    const auto refused = [&](const std::string& output) {
+        const std::string start =
+            "mnist: error: " + ckpt.string() + ": cannot save: cannot create " + ckpt.string() + ".tmp-";
+        const std::size_t at = output.find(start);
+        return at != std::string::npos &&
+               std::regex_match(output.substr(at + start.size()),
+                                std::regex(R"(\d+: (Permission denied|Read-only file system)\n)"));
+    };
     const Run run = mnist("--data " + q(dir.path / "data") + one_epoch + " --save " + q(ckpt));
     INFO(run.output);
     CHECK(run.status == 1);
-    CHECK(run.output.find("mnist: error: " + ckpt.string() + ": cannot save: cannot create " + ckpt.string() +
-                          ".tmp-") != std::string::npos);
+    CHECK(refused(run.output));
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);
     CHECK_FALSE(fs::exists(ckpt));
+
+    // Before the data is read: a folder without the MNIST files gets the save error, not the missing-files one.
+    fs::create_directory(dir.path / "empty");
+    const Run early = mnist("--data " + q(dir.path / "empty") + one_epoch + " --save " + q(ckpt));
+    INFO(early.output);
+    CHECK(early.status == 1);
+    CHECK(refused(early.output));
+    CHECK(early.output.find("not found") == std::string::npos);
 }
 
 // ---- a model that is not finite in evaluation only ------------------------------------------------------------------

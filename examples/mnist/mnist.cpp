@@ -16,12 +16,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -155,7 +160,23 @@ void check_image_size(const MnistDataset& ds) {
                            std::to_string(ds.width) + ", the network needs 28×28 (MNIST)");
 }
 
+/// Refuses a --save location that cannot be written before any data is loaded or any epoch trained, instead of
+/// after the first epoch: creates and removes a trial file under the name save_safetensors gives its temporary file
+/// ("<path>.tmp-<pid>"), so the message is the one a failed save gives
+/// (`<path>: cannot save: cannot create <path>.tmp-<pid>: <reason>`).
+void check_can_save(const std::string& path) {
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        const int err = errno;
+        throw SafetensorsError(path + ": cannot save: cannot create " + tmp + ": " + std::strerror(err));
+    }
+    ::close(fd);
+    ::unlink(tmp.c_str());
+}
+
 int train_or_evaluate(const Config& cfg, Log& log) {
+    if (!cfg.save.empty() && !cfg.eval_only) check_can_save(cfg.save);
     log.line("minitorch MNIST — " + now_utc());
     log.line("machine: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
              " hardware threads; minitorch threads: " + std::to_string(cfg.threads));
