@@ -92,6 +92,19 @@ inline void copy_run(T* d, const T* s, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
 }
 
+/// copy_run that copies n rounded up to a multiple of 16 values (with AVX-512; exactly n otherwise): the caller
+/// guarantees that both ranges extend that far and that the extra values of d may be overwritten.
+template <class T>
+inline void copy_run_over(T* d, const T* s, std::size_t n) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+        for (std::size_t i = 0; i < n; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
+        return;
+    }
+#endif
+    copy_run(d, s, n);
+}
+
 /// d[0, n) += s[0, n), the contiguous (stride 1) case of col2im, vectorised like copy_run.
 template <class T>
 inline void add_run(T* d, const T* s, std::size_t n) noexcept {
@@ -155,12 +168,24 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
     if (s == 1 && p == 0) {  // the common case (every unpadded conv of the MNIST net): every tap is inside the image,
                              // so each output row of each (c, i, j) is one contiguous run; no bounds, no zero fills
+        // A run of out_w values is copied as whole 16-lane vectors (copy_run_over) when that stays inside both
+        // buffers: the extra lanes read pixels that follow in the image and write the start of the next run of col,
+        // which the loop writes later (dst offsets only grow), so they are overwritten. Masked stores, the
+        // alternative for the last partial vector, cost several times a plain store on AMD's AVX-512 cores.
+        const std::size_t image = g.channels * H * W, col_size = g.col_rows() * out_h * out_w;
+        const std::size_t whole = (out_w + 15) / 16 * 16;  // out_w rounded up to whole vectors
         for (std::size_t c = 0; c < g.channels; ++c)
             for (std::size_t i = 0; i < g.kernel_h; ++i)
                 for (std::size_t j = 0; j < g.kernel_w; ++j) {
-                    const T* src = im + (c * H + i) * W + j;
-                    T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
-                    for (std::size_t oh = 0; oh < out_h; ++oh) detail::copy_run(dst + oh * out_w, src + oh * W, out_w);
+                    const std::size_t src0 = (c * H + i) * W + j;
+                    const std::size_t dst0 = ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                    for (std::size_t oh = 0; oh < out_h; ++oh) {
+                        const std::size_t s_at = src0 + oh * W, d_at = dst0 + oh * out_w;
+                        if (s_at + whole <= image && d_at + whole <= col_size)
+                            detail::copy_run_over(col + d_at, im + s_at, out_w);
+                        else
+                            detail::copy_run(col + d_at, im + s_at, out_w);
+                    }
                 }
         return;
     }
