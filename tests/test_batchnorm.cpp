@@ -324,3 +324,58 @@ TEST_CASE("BatchNorm: shape, batch-size and option errors") {
     CHECK_THROWS_WITH_AS(bn.set_running_var(Tensor<float>({15})),
                          "BatchNorm2d(16).set_running_var: expected shape [16], got [15]", std::invalid_argument);
 }
+
+TEST_CASE("BatchNorm: forward_borrowing recomputes x̂ from the borrowed x — bit for bit what the stored x̂ gives") {
+    for (std::size_t threads : {1u, 2u}) {
+        set_num_threads(threads);
+        // 2d on a spatial size that is not a multiple of the 8 summation lanes (tails), and 1d on [N, C] (strided).
+        for (const Shape& shape : {Shape{5, 7, 4, 5}, Shape{9, 3}}) {
+            INFO("threads ", threads, ", input ", to_string(shape));
+            const auto x = random_tensor(shape, 101).cast<float>();
+            const auto dy = random_tensor(shape, 102).cast<float>();
+            const auto run = [&](bool borrow) {
+                BatchNorm<float, 2> bn2({.features = shape[1]});
+                BatchNorm<float, 1> bn1({.features = shape[1]});
+                const bool two_d = shape.size() == 4;
+                Tensor<float> y = two_d ? (borrow ? bn2.forward_borrowing(x) : bn2.forward(x))
+                                        : (borrow ? bn1.forward_borrowing(x) : bn1.forward(x));
+                Tensor<float> dx = two_d ? bn2.backward(dy) : bn1.backward(dy);
+                const auto& p = two_d ? bn2.parameters() : bn1.parameters();
+                std::vector<Tensor<float>> out{y, dx};
+                for (const auto& ref : p) out.push_back(ref.grad ? *ref.grad : *ref.value);
+                return out;
+            };
+            const auto copied = run(false), borrowed = run(true);
+            REQUIRE(copied.size() == borrowed.size());
+            for (std::size_t i = 0; i < copied.size(); ++i) CHECK(copied[i] == borrowed[i]);
+            CHECK(copied[1].array().abs().maxCoeff() > 0.0f);  // dx is not trivially zero
+        }
+    }
+    set_num_threads(1);
+}
+
+TEST_CASE("BatchNorm: a copy of a layer that borrowed its input has no cache (the promise is not copied)") {
+    const auto x = random_tensor({3, 2, 3, 3}, 111), dy = random_tensor({3, 2, 3, 3}, 112);
+    BatchNorm2d<double> bn({.features = 2});
+    bn.forward_borrowing(x);
+    BatchNorm2d<double> copy = bn;
+    CHECK_THROWS_AS(copy.backward(dy), std::logic_error);
+    CHECK_NOTHROW(bn.backward(dy));
+    // Gradient check through the borrowing path, in double.
+    BatchNorm2d<double> fresh({.features = 2});
+    struct Borrowing {  // a layer whose forward is BatchNorm's forward_borrowing (the input outlives backward here)
+        using scalar_type = double;
+        BatchNorm2d<double>* bn;
+        const Tensor<double>& forward(const Tensor<double>& in) { return bn->forward_borrowing(in); }
+        const Tensor<double>& backward(const Tensor<double>& d) { return bn->backward(d); }
+        std::vector<ParameterRef<double>> parameters() { return bn->parameters(); }
+        void train(bool on = true) { bn->train(on); }
+        void eval() { bn->eval(); }
+        bool is_training() const { return bn->is_training(); }
+        std::string describe() const { return bn->describe(); }
+        Shape output_shape(const Shape& s) const { return bn->output_shape(s); }
+    } borrowing{&fresh};
+    const auto r = gradcheck(borrowing, x);
+    INFO(r.report);
+    CHECK(r.ok);
+}

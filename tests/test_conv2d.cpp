@@ -345,3 +345,23 @@ TEST_CASE("conv2d reference: rejects incompatible shapes") {
     CHECK_THROWS_WITH_AS(conv2d_backward_data_reference(Tensor<double>({1, 3, 3, 3}), w, x.shape(), 1, 0),
                          "conv2d reference: dy must be [1, 3, 2, 2], got [1, 3, 3, 3]", std::invalid_argument);
 }
+
+TEST_CASE("Conv2d: forward_borrowing gives the numbers of forward; a copy of the layer does not keep the borrowed input") {
+    Generator gen(41);
+    Conv2d<float> a({.in = 3, .out = 4, .kernel = 3, .padding = 1}, gen);
+    Conv2d<float> b = a;
+    const Tensor<float> x = random_tensor<float>({2, 3, 5, 6}, gen);
+    const Tensor<float> dy = random_tensor<float>({2, 4, 5, 6}, gen);
+    CHECK(a.forward(x) == b.forward_borrowing(x));
+    CHECK(a.backward(dy) == b.backward(dy));
+    CHECK(a.weight_grad() == b.weight_grad());
+    CHECK(a.bias_grad() == b.bias_grad());
+
+    b.forward_borrowing(x);
+    Conv2d<float> copy = b;
+    CHECK_THROWS_WITH_AS(copy.backward(dy), doctest::Contains("backward called without a training-mode forward"),
+                         std::logic_error);
+    a.forward(x);
+    Conv2d<float> owned_copy = a;  // a copied (owned) cache is copied with the layer
+    CHECK(owned_copy.backward(dy) == a.backward(dy));
+}

@@ -93,3 +93,80 @@ TEST_CASE("Sequential: add and the constructor take named layers too (copied in)
     net.parameters()[0].value->fill(5.0);
     CHECK(fc.weight().array().maxCoeff() < 5.0);  // the container holds a copy
 }
+
+namespace {
+// Conv2d → ReLU → BatchNorm2d → Conv2d → BatchNorm2d: every layer after the first is handed the previous layer's
+// output, so the Conv2d and BatchNorm layers inside borrow their inputs (forward_borrowing, layer.hpp).
+template <class T>
+Sequential<T> borrowing_net(Generator& gen) {
+    return Sequential<T>(Conv2d<T>({.in = 2, .out = 3, .kernel = 3}, gen), ReLU<T>(), BatchNorm2d<T>({.features = 3}),
+                         Conv2d<T>({.in = 3, .out = 4, .kernel = 2, .padding = 1}, gen),
+                         BatchNorm2d<T>({.features = 4}));
+}
+}  // namespace
+
+TEST_CASE("Sequential: borrowed inputs give the numbers of the layers called one by one with copies") {
+    Generator gen(21), data(22);
+    Sequential<float> net = borrowing_net<float>(gen);
+    Sequential<float> copy = net;  // the same weights, run layer by layer through plain forward (copying caches)
+    Tensor<float> x({4, 2, 7, 6}), dy({4, 4, 6, 5});
+    normal_(x, 0, 1, data);
+    normal_(dy, 0, 1, data);
+
+    const Tensor<float> y = net.forward(x);
+    const Tensor<float> dx = net.backward(dy);
+    auto& c0 = copy.at<Conv2d<float>>(0);
+    auto& r1 = copy.at<ReLU<float>>(1);
+    auto& b2 = copy.at<BatchNorm2d<float>>(2);
+    auto& c3 = copy.at<Conv2d<float>>(3);
+    auto& b4 = copy.at<BatchNorm2d<float>>(4);
+    // Each intermediate is copied before the next layer sees it: no layer can rely on its input staying put.
+    Tensor<float> h = c0.forward(x);
+    h = Tensor<float>(r1.forward(h));
+    h = Tensor<float>(b2.forward(h));
+    h = Tensor<float>(c3.forward(h));
+    const Tensor<float> y_ref = b4.forward(h);
+    Tensor<float> g = b4.backward(dy);
+    g = Tensor<float>(c3.backward(g));
+    g = Tensor<float>(b2.backward(g));
+    g = Tensor<float>(r1.backward(g));
+    const Tensor<float> dx_ref = c0.backward(g);
+
+    CHECK(y == y_ref);
+    CHECK(dx == dx_ref);
+    CHECK(dx.array().abs().maxCoeff() > 0.0f);
+    const auto p = net.parameters(), q = copy.parameters();
+    REQUIRE(p.size() == q.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        INFO(p[i].name);
+        CHECK(*p[i].value == *q[i].value);  // running statistics too
+        if (p[i].trainable()) CHECK(*p[i].grad == *q[i].grad);
+    }
+}
+
+TEST_CASE("Sequential: gradcheck through layers that borrow their inputs (Conv2d, BatchNorm2d)") {
+    Generator gen(23);
+    Sequential<double> net = borrowing_net<double>(gen);
+    Tensor<double> x({3, 2, 6, 5});
+    normal_(x, 0, 1, gen);
+    Tensor<double> t(net.output_shape(x.shape()));
+    normal_(t, 0, 1, gen);
+    MSELoss<double> mse;
+    const auto r = gradcheck_model(net, mse, x, t);
+    INFO(r.report);
+    CHECK(r.ok);
+}
+
+TEST_CASE("Sequential: a copy made between forward and backward needs its own forward") {
+    Generator gen(24);
+    Sequential<double> net = borrowing_net<double>(gen);
+    Tensor<double> x({2, 2, 5, 5});
+    normal_(x, 0, 1, gen);
+    const Tensor<double> dy(net.forward(x).shape(), 1.0);
+    Sequential<double> copy = net;
+    CHECK_THROWS_WITH_AS(copy.backward(dy), doctest::Contains("BatchNorm2d(4): backward called without a training-mode"),
+                         std::logic_error);
+    CHECK_NOTHROW(net.backward(dy));
+    CHECK_NOTHROW(copy.forward(x));
+    CHECK_NOTHROW(copy.backward(dy));
+}

@@ -27,6 +27,13 @@
 //       gradient buffers among all layers instead of one per layer (ReLU, BatchNorm, Dropout, Conv2d, MaxPool2d
 //       have it; backward(dy) is then backward_into(dy, own buffer)).
 //
+//   Optionally: const Tensor<T>& forward_borrowing(const Tensor<T>& x) — the same as forward, but the caller
+//       promises that x stays alive and unchanged until the layer's backward has run, so a layer that caches its
+//       input may keep a pointer to x instead of a copy (Conv2d, BatchNorm). Sequential calls it for a layer whose
+//       input is the output of the layer before it (owned by that layer and rewritten only by its next forward),
+//       never for the container's own input. Copying a layer does not copy a borrowed cache: the copy's backward
+//       needs a forward of its own.
+//
 //   std::vector<ParameterRef<T>> parameters()
 //       Every tensor of state, in a stable order, named as PyTorch names them ("weight", "bias", "running_mean",
 //       "running_var", "num_batches_tracked"). Trainable parameters carry their gradient; buffers (BatchNorm's
@@ -68,6 +75,50 @@ struct ParameterRef {
 struct Window {
     std::size_t kernel = 1;
     std::size_t stride = 1;
+};
+
+/// The input cache of a layer with forward_borrowing: either the layer's own copy of x or a pointer to the caller's
+/// x. Copies and assignments take the owned copy but drop a borrowed pointer (the promise was made to the original
+/// layer, not to its copy), so a copy's backward before its own forward finds no cache.
+template <class T>
+class InputCache {
+public:
+    InputCache() = default;
+    InputCache(const InputCache& o) : owned_(o.owned_), state_(o.state_ == State::borrowed ? State::none : o.state_) {}
+    InputCache& operator=(const InputCache& o) {
+        owned_ = o.owned_;
+        state_ = o.state_ == State::borrowed ? State::none : o.state_;
+        borrowed_ = nullptr;
+        return *this;
+    }
+    InputCache(InputCache&&) = default;
+    InputCache& operator=(InputCache&&) = default;
+
+    /// Keeps a copy of x (resized; the caller fills it through owned()).
+    Tensor<T>& own(const Shape& shape) {
+        owned_.resize(shape);
+        state_ = State::owned;
+        borrowed_ = nullptr;
+        return owned_;
+    }
+    /// Keeps a pointer to x.
+    void borrow(const Tensor<T>& x) noexcept {
+        borrowed_ = &x;
+        state_ = State::borrowed;
+    }
+    void clear() noexcept {
+        state_ = State::none;
+        borrowed_ = nullptr;
+    }
+    bool has_value() const noexcept { return state_ != State::none; }
+    /// The cached input; has_value() must be true.
+    const Tensor<T>& get() const noexcept { return state_ == State::borrowed ? *borrowed_ : owned_; }
+
+private:
+    enum class State { none, owned, borrowed };
+    Tensor<T> owned_;
+    const Tensor<T>* borrowed_ = nullptr;
+    State state_ = State::none;
 };
 
 template <class L>

@@ -98,8 +98,11 @@ public:
     // x: the first layer's input → the last layer's output.
     const Tensor<T>& forward(const Tensor<T>& x) {
         if (layers_.empty()) throw std::logic_error("Sequential: forward on an empty container");
+        // Every layer after the first gets the output of the layer before it, which that layer owns and rewrites only
+        // on its next forward: a layer with forward_borrowing may keep a pointer to it instead of a copy (layer.hpp).
+        // Not so for x, the caller's tensor, nor for a layer that handed x itself back (Dropout in eval mode).
         const Tensor<T>* cur = &x;
-        for (auto& l : layers_) cur = &l->forward(*cur);
+        for (auto& l : layers_) cur = &l->forward(*cur, cur != &x);
         return *cur;
     }
 
@@ -187,7 +190,8 @@ private:
     struct Base {
         virtual ~Base() = default;
         virtual std::unique_ptr<Base> clone() const = 0;
-        virtual const Tensor<T>& forward(const Tensor<T>& x) = 0;
+        /// borrow: x outlives the layer's backward unchanged (forward_borrowing, when the layer has it).
+        virtual const Tensor<T>& forward(const Tensor<T>& x, bool borrow) = 0;
         /// dx, written into `spare` when the layer supports backward_into, else the layer's own buffer.
         virtual const Tensor<T>& backward(const Tensor<T>& dy, Tensor<T>& spare) = 0;
         virtual std::vector<ParameterRef<T>> parameters() = 0;
@@ -201,7 +205,10 @@ private:
     struct Holder final : Base {
         explicit Holder(L l) : layer(std::move(l)) {}
         std::unique_ptr<Base> clone() const override { return std::make_unique<Holder>(layer); }
-        const Tensor<T>& forward(const Tensor<T>& x) override {
+        const Tensor<T>& forward(const Tensor<T>& x, bool borrow) override {
+            if constexpr (requires { layer.forward_borrowing(x); }) {
+                if (borrow) return layer.forward_borrowing(x);
+            }
             if constexpr (std::is_reference_v<decltype(layer.forward(x))>) {
                 return layer.forward(x);
             } else {  // a layer returning by value: keep the result alive until the next call

@@ -22,6 +22,10 @@
 
 #include <Eigen/Core>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -68,9 +72,36 @@ auto run_view(P* p, std::size_t len, std::size_t inner) {
 }
 
 /// Number of independent double accumulators of the reductions below: each lane is its own chain, summed in a fixed
-/// order at the end, so the compiler may put lanes side by side in SIMD registers without reassociating anything
-/// (Eigen 3.4 does not vectorise float → double casts inside expressions, so these loops are written out).
+/// order at the end (lane k takes the elements i ≡ k mod sum_lanes, in order), so the result does not depend on how
+/// the lanes are computed. Contiguous float runs use AVX-512 when the build has it (one register of 8 doubles per
+/// sum, fused multiply-adds: the same operations GCC makes of the plain loop below with -march=native, which it
+/// leaves scalar — 8 chains, one element at a time; Eigen 3.4 does not vectorise float → double casts). Other cases
+/// run the plain loop.
 inline constexpr std::size_t sum_lanes = 8;
+
+#if defined(__AVX512F__)
+/// The vector part of the reductions for a contiguous float run: for i in [0, len − len % 8), lane i % 8 of l1 adds
+/// u_i = double(a_i) − shift and lane i % 8 of l2 adds u_i·w_i (fused), where w_i = u_i (Square) or double(b_i),
+/// and a and b come 8 floats at a time from load_a(i), load_b(i). Returns the index where the scalar tail starts.
+template <bool Square, class LoadA, class LoadB>
+std::size_t lane_sums_avx512(std::size_t len, LoadA load_a, LoadB load_b, double shift, double (&l1)[sum_lanes],
+                             double (&l2)[sum_lanes]) {
+    const __m512d s = _mm512_set1_pd(shift);
+    __m512d s1 = _mm512_loadu_pd(l1), s2 = _mm512_loadu_pd(l2);
+    std::size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        const __m512d u = _mm512_sub_pd(_mm512_cvtps_pd(load_a(i)), s);
+        s1 = _mm512_add_pd(s1, u);
+        if constexpr (Square)
+            s2 = _mm512_fmadd_pd(u, u, s2);
+        else
+            s2 = _mm512_fmadd_pd(u, _mm512_cvtps_pd(load_b(i)), s2);
+    }
+    _mm512_storeu_pd(l1, s1);
+    _mm512_storeu_pd(l2, s2);
+    return i;
+}
+#endif
 
 /// Adds Σ d and Σ d² to s1, s2, where d = v − shift over the run's values v (as double).
 template <bool Strided, class T>
@@ -78,6 +109,12 @@ void add_shifted_sums(const T* p, std::size_t len, std::size_t inner, double shi
     const std::size_t step = Strided ? inner : 1;
     double a1[sum_lanes] = {}, a2[sum_lanes] = {};
     std::size_t i = 0;
+#if defined(__AVX512F__)
+    if constexpr (!Strided && std::is_same_v<T, float>) {
+        const auto load = [p](std::size_t j) { return _mm256_loadu_ps(p + j); };
+        i = lane_sums_avx512<true>(len, load, load, shift, a1, a2);
+    }
+#endif
     for (; i + sum_lanes <= len; i += sum_lanes)
         for (std::size_t k = 0; k < sum_lanes; ++k) {
             const double d = static_cast<double>(p[(i + k) * step]) - shift;
@@ -95,28 +132,61 @@ void add_shifted_sums(const T* p, std::size_t len, std::size_t inner, double shi
     }
 }
 
-/// Adds Σ a and Σ a·b to sa, sab over a run of a and the matching run of b (as double).
-template <bool Strided, class T>
-void add_dot_sums(const T* a, const T* b, std::size_t len, std::size_t inner, double& sa, double& sab) {
+/// Adds Σ a and Σ a·b to sa, sab over a run of a and the matching run of b (as double), where b is the run's
+/// values of b_of (a pointer: b itself; or XhatOf: x̂ recomputed from x, see below).
+template <bool Strided, class T, class B>
+void add_dot_sums_of(const T* a, const B& b_of, std::size_t len, std::size_t inner, double& sa, double& sab) {
     const std::size_t step = Strided ? inner : 1;
     double l1[sum_lanes] = {}, l2[sum_lanes] = {};
     std::size_t i = 0;
+#if defined(__AVX512F__)
+    if constexpr (!Strided && std::is_same_v<T, float>) {
+        i = lane_sums_avx512<false>(
+            len, [a](std::size_t j) { return _mm256_loadu_ps(a + j); }, [&b_of](std::size_t j) { return b_of.load8(j); },
+            0.0, l1, l2);
+    }
+#endif
     for (; i + sum_lanes <= len; i += sum_lanes)
         for (std::size_t k = 0; k < sum_lanes; ++k) {
             const double u = static_cast<double>(a[(i + k) * step]);
             l1[k] += u;
-            l2[k] += u * static_cast<double>(b[(i + k) * step]);
+            l2[k] += u * static_cast<double>(b_of((i + k) * step));
         }
     for (std::size_t k = 0; i < len; ++i, ++k) {
         const double u = static_cast<double>(a[i * step]);
         l1[k] += u;
-        l2[k] += u * static_cast<double>(b[i * step]);
+        l2[k] += u * static_cast<double>(b_of(i * step));
     }
     for (std::size_t k = 0; k < sum_lanes; ++k) {
         sa += l1[k];
         sab += l2[k];
     }
 }
+
+/// b read from memory.
+template <class T>
+struct ValuesOf {
+    const T* b;
+    T operator()(std::size_t i) const noexcept { return b[i]; }
+#if defined(__AVX512F__)
+    __m256 load8(std::size_t i) const noexcept { return _mm256_loadu_ps(b + i); }
+#endif
+};
+
+/// x̂ recomputed from x: ((x − mu_hi) − mu_lo)·is in T — the forward's expression (two subtractions and a product,
+/// nothing to fuse), so the same bits as the x̂ the forward would have stored.
+template <class T>
+struct XhatOf {
+    const T* x;
+    T mu_hi, mu_lo, is;
+    T operator()(std::size_t i) const noexcept { return ((x[i] - mu_hi) - mu_lo) * is; }
+#if defined(__AVX512F__)
+    __m256 load8(std::size_t i) const noexcept {
+        const __m256 v = _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(mu_hi)), _mm256_set1_ps(mu_lo));
+        return _mm256_mul_ps(v, _mm256_set1_ps(is));
+    }
+#endif
+};
 
 }  // namespace detail
 
@@ -175,32 +245,12 @@ class BatchNorm : public TrainingMode {
     // x: [N, C, H, W] (2d) or [N, C] / [N, C, L] (1d) → y: x's shape.
     //   training: y = γ·(x − μ)·inv_std + β with the batch statistics (cached: x̂, inv_std); updates the running ones
     //   eval:     y = (x − running_mean)·scale + β, scale = γ/√(running_var + eps) (no cache)
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(output_shape(x.shape()));
-        const std::size_t batch = x.dim(0), spatial = spatial_size(x.shape());
-        const auto runs = detail::ChannelRuns::of(batch, opt_.features, spatial);
-        if (!is_training()) {
-            has_cache_ = false;
-            if (runs.inner == 1)
-                forward_eval<false>(x, runs);
-            else
-                forward_eval<true>(x, runs);
-            return y_;
-        }
-        count_ = batch * spatial;
-        if (count_ <= 1)
-            throw std::invalid_argument(describe() +
-                                        ": expected more than 1 value per channel when training, got input " +
-                                        to_string(x.shape()));
-        if (opt_.affine) xhat_.resize(x.shape());  // without affine, y is x̂ and serves as the cache
-        if (runs.inner == 1)
-            forward_train<false>(x, runs);
-        else
-            forward_train<true>(x, runs);
-        num_batches_tracked_[0] += T(1);
-        has_cache_ = true;
-        return y_;
-    }
+    const Tensor<T>& forward(const Tensor<T>& x) { return forward_impl(x, false); }
+    /// forward, keeping a pointer to x instead of writing x̂: x must stay alive and unchanged until backward has run
+    /// (layer.hpp). Backward then recomputes x̂ = ((x − mu_hi) − mu_lo)·inv_std from x, bit for bit the stored value,
+    /// which saves writing (and holding) one activation-sized tensor per step.
+    const Tensor<T>& forward_borrowing(const Tensor<T>& x) { return forward_impl(x, true); }
+
 
     // dy: y's shape → dx: x's shape.   With k = γ·inv_std, per channel over its n values:
     //   dx = k·(dy − Σdy/n − x̂·Σ(dy·x̂)/n),   dγ += Σ dy·x̂,   dβ += Σ dy
@@ -210,7 +260,7 @@ class BatchNorm : public TrainingMode {
     }
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        check_backward(has_cache_ && (!borrowed_ || input_.has_value()), describe(), y_.shape(), dy.shape());
         dx.resize(dy.shape());
         const auto runs = detail::ChannelRuns::of(dy.dim(0), opt_.features, spatial_size(dy.shape()));
         if (runs.inner == 1)
@@ -258,6 +308,43 @@ class BatchNorm : public TrainingMode {
     void set_running_var(const Tensor<T>& v) { assign_parameter(running_var_, v, describe() + ".set_running_var"); }
 
   private:
+    const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
+        y_.resize(output_shape(x.shape()));
+        const std::size_t batch = x.dim(0), spatial = spatial_size(x.shape());
+        const auto runs = detail::ChannelRuns::of(batch, opt_.features, spatial);
+        if (!is_training()) {
+            has_cache_ = false;
+            input_.clear();
+            if (runs.inner == 1)
+                forward_eval<false>(x, runs);
+            else
+                forward_eval<true>(x, runs);
+            return y_;
+        }
+        count_ = batch * spatial;
+        if (count_ <= 1)
+            throw std::invalid_argument(describe() +
+                                        ": expected more than 1 value per channel when training, got input " +
+                                        to_string(x.shape()));
+        // The cache for backward: x̂ itself, or (borrowing) x and the statistics to recompute x̂. Without affine, y
+        // is x̂ and serves as the cache either way.
+        borrowed_ = borrow && opt_.affine;
+        if (borrowed_)
+            input_.borrow(x);
+        else
+            input_.clear();
+        if (opt_.affine && !borrowed_) xhat_.resize(x.shape());
+        mu_hi_.resize(opt_.features);
+        mu_lo_.resize(opt_.features);
+        if (runs.inner == 1)
+            forward_train<false>(x, runs);
+        else
+            forward_train<true>(x, runs);
+        num_batches_tracked_[0] += T(1);
+        has_cache_ = true;
+        return y_;
+    }
+
     static std::size_t spatial_size(const Shape& s) {
         std::size_t n = 1;
         for (std::size_t d = 2; d < s.size(); ++d) n *= s[d];
@@ -274,7 +361,7 @@ class BatchNorm : public TrainingMode {
     void forward_train(const Tensor<T>& x, const detail::ChannelRuns& runs) {
         const T* xp = x.data();
         T* yp = y_.data();
-        T* hp = opt_.affine ? xhat_.data() : yp;
+        T* hp = borrowed_ ? nullptr : opt_.affine ? xhat_.data() : yp;  // where x̂ goes (nowhere when borrowing)
         const double n = static_cast<double>(count_), m = opt_.momentum;
         parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t c = begin; c < end; ++c) {
@@ -294,10 +381,16 @@ class BatchNorm : public TrainingMode {
                 // while x − mu_hi is exact for x near μ and mu_lo carries the rest.
                 const T mu_hi = static_cast<T>(mean), mu_lo = static_cast<T>(mean - static_cast<double>(mu_hi));
                 const T is = static_cast<T>(inv_std);
+                mu_hi_[c] = mu_hi;
+                mu_lo_[c] = mu_lo;
                 const T g = static_cast<T>(gamma(c)), b = static_cast<T>(beta(c));
                 for (std::size_t r = 0; r < runs.runs; ++r) {
                     const std::size_t at = runs.start(c, r);
                     const auto xr = detail::run_view<Strided>(xp + at, runs.len, runs.inner);
+                    if (hp == nullptr) {  // borrowing (affine): y only
+                        detail::run_view<Strided>(yp + at, runs.len, runs.inner) = ((xr - mu_hi) - mu_lo) * is * g + b;
+                        continue;
+                    }
                     auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
                     hr = ((xr - mu_hi) - mu_lo) * is;
                     if (opt_.affine) detail::run_view<Strided>(yp + at, runs.len, runs.inner) = hr * g + b;
@@ -332,16 +425,23 @@ class BatchNorm : public TrainingMode {
     template <bool Strided>
     void backward_train(const Tensor<T>& dy, Tensor<T>& dx, const detail::ChannelRuns& runs) {
         const T* gp = dy.data();
-        const T* hp = opt_.affine ? xhat_.data() : y_.data();
+        const T* xp = borrowed_ ? input_.get().data() : nullptr;  // borrowing: x̂ is recomputed from x
+        const T* hp = borrowed_ ? nullptr : opt_.affine ? xhat_.data() : y_.data();
         T* dxp = dx.data();
         const double n = static_cast<double>(count_);
         parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t c = begin; c < end; ++c) {
+                const T mu_hi = mu_hi_[c], mu_lo = mu_lo_[c], is = static_cast<T>(inv_std_[c]);
                 // Pass 1: Σdy and Σdy·x̂, in double.
                 double sum_dy = 0, sum_dy_xhat = 0;
                 for (std::size_t r = 0; r < runs.runs; ++r) {
                     const std::size_t at = runs.start(c, r);
-                    detail::add_dot_sums<Strided>(gp + at, hp + at, runs.len, runs.inner, sum_dy, sum_dy_xhat);
+                    if (xp)
+                        detail::add_dot_sums_of<Strided>(gp + at, detail::XhatOf<T>{xp + at, mu_hi, mu_lo, is},
+                                                         runs.len, runs.inner, sum_dy, sum_dy_xhat);
+                    else
+                        detail::add_dot_sums_of<Strided>(gp + at, detail::ValuesOf<T>{hp + at}, runs.len, runs.inner,
+                                                         sum_dy, sum_dy_xhat);
                 }
                 // Pass 2: dx = k·(dy − a − x̂·b), k = γ·inv_std, a = Σdy/n, b = Σ(dy·x̂)/n.
                 const T k = static_cast<T>(gamma(c) * inv_std_[c]);
@@ -349,8 +449,13 @@ class BatchNorm : public TrainingMode {
                 for (std::size_t r = 0; r < runs.runs; ++r) {
                     const std::size_t at = runs.start(c, r);
                     const auto dyr = detail::run_view<Strided>(gp + at, runs.len, runs.inner);
-                    const auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
-                    detail::run_view<Strided>(dxp + at, runs.len, runs.inner) = k * (dyr - a - hr * b);
+                    auto dxr = detail::run_view<Strided>(dxp + at, runs.len, runs.inner);
+                    if (xp) {
+                        const auto xr = detail::run_view<Strided>(xp + at, runs.len, runs.inner);
+                        dxr = k * (dyr - a - (((xr - mu_hi) - mu_lo) * is) * b);
+                    } else {
+                        dxr = k * (dyr - a - detail::run_view<Strided>(hp + at, runs.len, runs.inner) * b);
+                    }
                 }
                 if (opt_.affine) {
                     weight_grad_[c] += static_cast<T>(sum_dy_xhat);
@@ -365,7 +470,10 @@ class BatchNorm : public TrainingMode {
     Tensor<T> running_mean_, running_var_;               // [C] buffers
     Tensor<T> num_batches_tracked_;                      // [] buffer
     std::vector<double> inv_std_;                        // cache: 1/√(σ² + eps) per channel, [C]
-    Tensor<T> xhat_;                                     // cache: x̂, x's shape (affine only; else y_ is x̂)
+    Tensor<T> xhat_;                                     // cache: x̂, x's shape (affine, not borrowing; else y_ is x̂)
+    std::vector<T> mu_hi_, mu_lo_;                       // cache: the batch mean μ = mu_hi + mu_lo per channel, [C]
+    InputCache<T> input_;                                // cache when borrowing: x (see forward_borrowing)
+    bool borrowed_ = false;                              // the cache is x (borrowed), not x̂
     std::size_t count_ = 0;                              // cache: n = N·H·W of the cached forward
     Tensor<T> y_, dx_;                                   // outputs, reused between steps
     bool has_cache_ = false;

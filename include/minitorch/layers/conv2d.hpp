@@ -14,7 +14,8 @@
 // y and dx do not depend on the thread count at all (each image is computed by the same code whoever runs it); dW
 // and db are bit-identical for the same thread count, and with 1 thread they are exactly the single-threaded sums.
 //
-// Cache (training mode only): a copy of the input x. col is recomputed in backward instead of being kept for every
+// Cache (training mode only): a copy of the input x, or with forward_borrowing (what Sequential calls for every layer
+// but the first) a pointer to it — see layer.hpp. col is recomputed in backward instead of being kept for every
 // image — im2col is a copy, O(C·kh·kw·outH·outW) per image, against the GEMM's O times that, and keeping all cols
 // would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
 #pragma once
@@ -97,31 +98,9 @@ class Conv2d : public TrainingMode {
     }
 
     // x: [N, C, H, W] → y: [N, O, outH, outW].   per image: col = im2col(x_n), Y_n = W·col + b·1ᵀ
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(output_shape(x.shape()));
-        const ConvGeometry g = geometry(x.shape());
-        const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
-        const std::size_t image = g.channels * g.height * g.width;
-        has_cache_ = is_training();
-        if (has_cache_) x_.resize(x.shape());  // filled per image below, by the thread that reads the image
-        ensure_thread_buffers();
-        const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
-        const Shape col_shape{K, L};
-        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
-            Tensor<T>& col = col_[t];
-            if (!g.is_identity()) col.resize(col_shape);
-            for (std::size_t n = begin; n < end; ++n) {
-                const T* xn = x.data() + n * image;
-                if (has_cache_) std::copy(xn, xn + image, x_.data() + n * image);
-                if (!g.is_identity()) im2col(xn, g, col.data());            // col: [K, L]
-                const T* C = g.is_identity() ? xn : col.data();  // col [K, L]; 1×1, s=1, p=0: col is x_n itself
-                T* yn = y_.data() + n * O * L;                     // y[n]: [O, L]
-                gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // Y_n = W·col (kernels/gemm.hpp)
-                if (opt_.bias) Map(yn, O, L).colwise() += b;
-            }
-        });
-        return y_;
-    }
+    const Tensor<T>& forward(const Tensor<T>& x) { return forward_impl(x, false); }
+    /// forward, keeping a pointer to x instead of a copy: x must stay alive and unchanged until backward has run.
+    const Tensor<T>& forward_borrowing(const Tensor<T>& x) { return forward_impl(x, true); }
 
     // dy: [N, O, outH, outW] → dx: [N, C, H, W].
     //   per image: col = im2col(x_n) (recomputed), dW += dY_n·colᵀ, db += dY_n·1, dcol = Wᵀ·dY_n, dx_n = col2im(dcol)
@@ -131,11 +110,12 @@ class Conv2d : public TrainingMode {
     }
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        const ConvGeometry g = geometry(x_.shape());
-        const std::size_t N = x_.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
+        check_backward(input_.has_value(), describe(), y_.shape(), dy.shape());
+        const Tensor<T>& x = input_.get();  // [N, C, H, W]
+        const ConvGeometry g = geometry(x.shape());
+        const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
         const std::size_t image = g.channels * g.height * g.width;
-        dx.resize(x_.shape());
+        dx.resize(x.shape());
         ensure_thread_buffers();
         const Shape col_shape{K, L}, dw_shape{O, K}, db_shape{O};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
@@ -151,7 +131,7 @@ class Conv2d : public TrainingMode {
             VectorMap dB(db.data(), opt_.bias ? O : 0);
             if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
-                const T* xn = x_.data() + n * image;
+                const T* xn = x.data() + n * image;
                 T* dxn = dx.data() + n * image;
                 const T* dyn = dy.data() + n * O * L;  // dy[n]: [O, L]
                 const T* W = weight_.data();           // [O, K]; Wᵀ is read through strides (1, K)
@@ -238,6 +218,37 @@ class Conv2d : public TrainingMode {
     }
 
     /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
+    const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
+        y_.resize(output_shape(x.shape()));
+        const ConvGeometry g = geometry(x.shape());
+        const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
+        const std::size_t image = g.channels * g.height * g.width;
+        T* copy = nullptr;  // the input cache to fill, per image below, by the thread that reads the image
+        if (!is_training())
+            input_.clear();
+        else if (borrow)
+            input_.borrow(x);
+        else
+            copy = input_.own(x.shape()).data();
+        ensure_thread_buffers();
+        const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
+        const Shape col_shape{K, L};
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+            Tensor<T>& col = col_[t];
+            if (!g.is_identity()) col.resize(col_shape);
+            for (std::size_t n = begin; n < end; ++n) {
+                const T* xn = x.data() + n * image;
+                if (copy) std::copy(xn, xn + image, copy + n * image);
+                if (!g.is_identity()) im2col(xn, g, col.data());            // col: [K, L]
+                const T* C = g.is_identity() ? xn : col.data();  // col [K, L]; 1×1, s=1, p=0: col is x_n itself
+                T* yn = y_.data() + n * O * L;                     // y[n]: [O, L]
+                gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // Y_n = W·col (kernels/gemm.hpp)
+                if (opt_.bias) Map(yn, O, L).colwise() += b;
+            }
+        });
+        return y_;
+    }
+
     void ensure_thread_buffers() {
         const std::size_t threads = num_threads();
         if (col_.size() != threads) {
@@ -250,11 +261,10 @@ class Conv2d : public TrainingMode {
     Conv2dOptions opt_;
     Tensor<T> weight_, weight_grad_;                  // [out, in, kh, kw]
     Tensor<T> bias_, bias_grad_;                      // [out] (empty when bias = false)
-    Tensor<T> x_;                                     // cache: the input, [N, C, H, W]
+    InputCache<T> input_;                             // cache: the input (a copy, or borrowed), [N, C, H, W]
     Tensor<T> y_, dx_;                                // outputs, reused between steps
     std::vector<Tensor<T>> col_;                      // per thread: [C·kh·kw, outH·outW] (col, then dcol)
     std::vector<Tensor<T>> dw_partial_, db_partial_;  // per thread: [out, C·kh·kw], [out]
-    bool has_cache_ = false;
 };
 
 }  // namespace minitorch
