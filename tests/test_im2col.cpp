@@ -164,3 +164,41 @@ TEST_CASE("im2col works in float too") {
     const auto want = naive_im2col(std::vector<double>(imf.begin(), imf.end()), g);
     for (std::size_t k = 0; k < colf.size(); ++k) CHECK(static_cast<double>(colf[k]) == want[k]);
 }
+
+TEST_CASE("im2col and col2im in float, stride 1 without padding: the vectorised paths against the definition") {
+    // With AVX-512 these take the fast paths (im2col: whole 16-lane copies where both buffers extend far enough,
+    // masked copies where not; col2im: rows gathered in registers). Widths around 16 and 32, the MNIST convs' shapes,
+    // and images so narrow that the whole-vector copy would run past the image (W = 8: only masked copies at the end).
+    const std::vector<ConvGeometry> shapes = {
+        {.channels = 16, .height = 26, .width = 26, .kernel_h = 3, .kernel_w = 3},  // 16→32 conv: out_w 24
+        {.channels = 1, .height = 28, .width = 28, .kernel_h = 3, .kernel_w = 3},   // 1→16: out_w 26
+        {.channels = 12, .height = 8, .width = 8, .kernel_h = 3, .kernel_w = 3},    // out_w 6
+        {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},    // out_w 16: exactly one vector
+        {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},    // out_w 33
+        {.channels = 2, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},     // one output pixel
+    };
+    Generator gen(17);
+    for (const auto& g : shapes) {
+        CAPTURE(g.channels);
+        CAPTURE(g.height);
+        CAPTURE(g.width);
+        CAPTURE(g.kernel_h);
+        CAPTURE(g.kernel_w);
+        const auto imd = random_vector(g.channels * g.height * g.width, gen);
+        const std::vector<float> imf(imd.begin(), imd.end());
+        std::vector<float> colf(g.col_rows() * g.col_cols(), 12345.0f);
+        im2col(imf.data(), g, colf.data());
+        const auto want_col = naive_im2col(std::vector<double>(imf.begin(), imf.end()), g);
+        std::size_t wrong = 0;
+        for (std::size_t k = 0; k < colf.size(); ++k) wrong += static_cast<double>(colf[k]) != want_col[k];
+        CHECK(wrong == 0);
+
+        const auto cd = random_vector(colf.size(), gen);
+        const std::vector<float> cf(cd.begin(), cd.end());
+        std::vector<float> back(imf.size(), 12345.0f);
+        col2im(cf.data(), g, back.data());
+        const auto want_im = naive_col2im(std::vector<double>(cf.begin(), cf.end()), g);
+        for (std::size_t k = 0; k < back.size(); ++k)  // at most kh·kw float additions per pixel
+            CHECK(static_cast<double>(back[k]) == doctest::Approx(want_im[k]).epsilon(1e-5));
+    }
+}

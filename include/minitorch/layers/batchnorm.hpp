@@ -243,7 +243,8 @@ class BatchNorm : public TrainingMode {
     }
 
     // x: [N, C, H, W] (2d) or [N, C] / [N, C, L] (1d) → y: x's shape.
-    //   training: y = γ·(x − μ)·inv_std + β with the batch statistics (cached: x̂, inv_std); updates the running ones
+    //   training: y = γ·(x − μ)·inv_std + β with the batch statistics (cached: x̂, or with forward_borrowing x itself,
+    //             and μ, inv_std); updates the running ones
     //   eval:     y = (x − running_mean)·scale + β, scale = γ/√(running_var + eps) (no cache)
     const Tensor<T>& forward(const Tensor<T>& x) { return forward_impl(x, false); }
     /// forward, keeping a pointer to x instead of writing x̂: x must stay alive and unchanged until backward has run

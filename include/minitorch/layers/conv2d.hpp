@@ -217,7 +217,8 @@ class Conv2d : public TrainingMode {
                 .padding = opt_.padding};
     }
 
-    /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
+    /// forward and forward_borrowing: the input cache is a copy of x (filled by the threads as they read the images),
+    /// a pointer to x (borrow), or nothing (eval mode).
     const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
         y_.resize(output_shape(x.shape()));
         const ConvGeometry g = geometry(x.shape());
@@ -249,6 +250,7 @@ class Conv2d : public TrainingMode {
         return y_;
     }
 
+    /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
     void ensure_thread_buffers() {
         const std::size_t threads = num_threads();
         if (col_.size() != threads) {

@@ -144,7 +144,7 @@ class Dropout : public TrainingMode {
     Shape output_shape(const Shape& in) const { return in; }
 
     // x: any shape [N, ...] → y: x's shape.
-    //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (a copy; nothing cached)
+    //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (x itself is returned; nothing cached)
     const Tensor<T>& forward(const Tensor<T>& x) {
         if (!is_training()) {  // identity: hand back the input itself rather than copy it (see layer.hpp)
             has_cache_ = false;
