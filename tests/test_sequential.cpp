@@ -170,3 +170,19 @@ TEST_CASE("Sequential: a copy made between forward and backward needs its own fo
     CHECK_NOTHROW(copy.forward(x));
     CHECK_NOTHROW(copy.backward(dy));
 }
+
+TEST_CASE("Sequential: a borrowed input that changed shape before backward is refused, not indexed") {
+    Generator gen(25);
+    Sequential<double> net = borrowing_net<double>(gen);
+    Tensor<double> x({2, 2, 5, 5}), other({3, 2, 5, 5});
+    normal_(x, 0, 1, gen);
+    normal_(other, 0, 1, gen);
+    const Tensor<double> dy(net.forward(x).shape(), 1.0);
+    // Against the contract: layers 0 and 1 run alone, on a batch of 3, between the model's forward and backward.
+    // The BatchNorm at 2 borrowed ReLU's output, which now has another shape.
+    net.at<ReLU<double>>(1).forward(net.at<Conv2d<double>>(0).forward(other));
+    CHECK_THROWS_WITH_AS(net.backward(dy),
+                         "BatchNorm2d(3): backward after the input lent to forward_borrowing changed shape (was "
+                         "[2, 3, 3, 3], now [3, 3, 3, 3]): run forward again before backward",
+                         std::logic_error);
+}

@@ -101,9 +101,10 @@ public:
         borrowed_ = nullptr;
         return owned_;
     }
-    /// Keeps a pointer to x.
-    void borrow(const Tensor<T>& x) noexcept {
+    /// Keeps a pointer to x (and x's shape, to catch a lender that broke the promise).
+    void borrow(const Tensor<T>& x) {
         borrowed_ = &x;
+        borrowed_shape_ = x.shape();
         state_ = State::borrowed;
     }
     void clear() noexcept {
@@ -111,13 +112,23 @@ public:
         borrowed_ = nullptr;
     }
     bool has_value() const noexcept { return state_ != State::none; }
-    /// The cached input; has_value() must be true.
-    const Tensor<T>& get() const noexcept { return state_ == State::borrowed ? *borrowed_ : owned_; }
+    /// The cached input; has_value() must be true. A borrowed input whose shape changed since forward (its owner ran
+    /// another forward in between, against the promise) throws std::logic_error naming `layer`, rather than letting
+    /// backward index a tensor of another shape.
+    const Tensor<T>& get(const std::string& layer) const {
+        if (state_ != State::borrowed) return owned_;
+        if (borrowed_->shape() != borrowed_shape_)
+            throw std::logic_error(layer + ": backward after the input lent to forward_borrowing changed shape (was " +
+                                   to_string(borrowed_shape_) + ", now " + to_string(borrowed_->shape()) +
+                                   "): run forward again before backward");
+        return *borrowed_;
+    }
 
 private:
     enum class State { none, owned, borrowed };
     Tensor<T> owned_;
     const Tensor<T>* borrowed_ = nullptr;
+    Shape borrowed_shape_;
     State state_ = State::none;
 };
 

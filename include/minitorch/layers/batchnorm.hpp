@@ -426,7 +426,7 @@ class BatchNorm : public TrainingMode {
     template <bool Strided>
     void backward_train(const Tensor<T>& dy, Tensor<T>& dx, const detail::ChannelRuns& runs) {
         const T* gp = dy.data();
-        const T* xp = borrowed_ ? input_.get().data() : nullptr;  // borrowing: x̂ is recomputed from x
+        const T* xp = borrowed_ ? input_.get(describe()).data() : nullptr;  // borrowing: x̂ is recomputed from x
         const T* hp = borrowed_ ? nullptr : opt_.affine ? xhat_.data() : y_.data();
         T* dxp = dx.data();
         const double n = static_cast<double>(count_);

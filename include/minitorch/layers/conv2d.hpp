@@ -111,7 +111,7 @@ class Conv2d : public TrainingMode {
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(input_.has_value(), describe(), y_.shape(), dy.shape());
-        const Tensor<T>& x = input_.get();  // [N, C, H, W]
+        const Tensor<T>& x = input_.get(describe());  // [N, C, H, W]
         const ConvGeometry g = geometry(x.shape());
         const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
         const std::size_t image = g.channels * g.height * g.width;
