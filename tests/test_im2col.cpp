@@ -165,10 +165,11 @@ TEST_CASE("im2col works in float too") {
     for (std::size_t k = 0; k < colf.size(); ++k) CHECK(static_cast<double>(colf[k]) == want[k]);
 }
 
-TEST_CASE("im2col and col2im in float, stride 1 without padding: the vectorised paths against the definition") {
+TEST_CASE("im2col and col2im in float, stride 1: the vectorised paths against the definition") {
     // With AVX-512 these take the fast paths (im2col: whole 16-lane copies where both buffers extend far enough,
     // masked copies where not; col2im: rows gathered in registers). Widths around 16 and 32, the MNIST convs' shapes,
     // and images so narrow that the whole-vector copy would run past the image (W = 8: only masked copies at the end).
+    // With padding, stride 1 goes through a zero-padded copy of the image (any build, any type).
     const std::vector<ConvGeometry> shapes = {
         {.channels = 16, .height = 26, .width = 26, .kernel_h = 3, .kernel_w = 3},  // 16→32 conv: out_w 24
         {.channels = 1, .height = 28, .width = 28, .kernel_h = 3, .kernel_w = 3},   // 1→16: out_w 26
@@ -176,6 +177,8 @@ TEST_CASE("im2col and col2im in float, stride 1 without padding: the vectorised 
         {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},    // out_w 16: exactly one vector
         {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},    // out_w 33
         {.channels = 2, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},     // one output pixel
+        {.channels = 12, .height = 6, .width = 6, .kernel_h = 3, .kernel_w = 3, .padding = 1},  // 12→14, p=1
+        {.channels = 3, .height = 5, .width = 18, .kernel_h = 3, .kernel_w = 2, .padding = 2},  // out_w 21
     };
     Generator gen(17);
     for (const auto& g : shapes) {

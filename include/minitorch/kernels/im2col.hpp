@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -124,6 +125,58 @@ inline void add_run(T* d, const T* s, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) d[i] += s[i];
 }
 
+/// Stride 1 with padding p is the unpadded case on the image with p zero pixels added on every side: im2col reads it,
+/// col2im folds into it and the border is dropped. The padded copy costs one pass over the image, against one pass
+/// over col per tap in the general path below with its bounds and zero fills. Worth it when the padded image is not
+/// much larger than col itself (always for the usual 3×3, p = 1).
+inline ConvGeometry padded_geometry(const ConvGeometry& g) noexcept {
+    ConvGeometry pg = g;
+    pg.height = g.height + 2 * g.padding;
+    pg.width = g.width + 2 * g.padding;
+    pg.padding = 0;
+    return pg;
+}
+inline bool pad_first_pays(const ConvGeometry& g) noexcept {
+    const ConvGeometry pg = padded_geometry(g);
+    return pg.height * pg.width <= g.kernel_h * g.kernel_w * g.out_h() * g.out_w();
+}
+
+/// Scratch for the padded image, one per thread (Conv2d runs images on several threads), grown when needed and kept.
+template <class T>
+T* pad_scratch(std::size_t n) {
+    thread_local std::vector<T> buffer;
+    if (buffer.size() < n) buffer.resize(n);
+    return buffer.data();
+}
+
+/// padded[c, p + ih, p + iw] = im[c, ih, iw], zero on the border.   im: [C, H, W] → padded: [C, H + 2p, W + 2p]
+template <class T>
+void pad_image(const T* im, const ConvGeometry& g, T* padded) {
+    const std::size_t H = g.height, W = g.width, p = g.padding, PW = W + 2 * p, PH = H + 2 * p;
+    for (std::size_t c = 0; c < g.channels; ++c) {
+        T* plane = padded + c * PH * PW;
+        std::fill(plane, plane + p * PW, T(0));  // top rows
+        for (std::size_t ih = 0; ih < H; ++ih) {
+            T* row = plane + (p + ih) * PW;
+            std::fill(row, row + p, T(0));
+            std::copy(im + (c * H + ih) * W, im + (c * H + ih + 1) * W, row + p);
+            std::fill(row + p + W, row + PW, T(0));
+        }
+        std::fill(plane + (p + H) * PW, plane + PH * PW, T(0));  // bottom rows
+    }
+}
+
+/// im[c, ih, iw] = padded[c, p + ih, p + iw]: the inner part (what col2im of the unpadded image keeps).
+template <class T>
+void crop_image(const T* padded, const ConvGeometry& g, T* im) {
+    const std::size_t H = g.height, W = g.width, p = g.padding, PW = W + 2 * p, PH = H + 2 * p;
+    for (std::size_t c = 0; c < g.channels; ++c)
+        for (std::size_t ih = 0; ih < H; ++ih) {
+            const T* row = padded + (c * PH + p + ih) * PW + p;
+            std::copy(row, row + W, im + (c * H + ih) * W);
+        }
+}
+
 #if defined(__AVX512F__)
 /// col2im for stride 1 without padding, gathered per output row: im[c, ih, x0 : x0 + 16] is the sum over the taps
 /// (i, j) of col row (c, i, j) at oh = ih − i, shifted right by j, accumulated in a register and stored once. The
@@ -189,6 +242,13 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
                 }
         return;
     }
+    if (s == 1 && detail::pad_first_pays(g)) {  // stride 1 with padding: pad the image once, then the path above
+        const ConvGeometry pg = detail::padded_geometry(g);
+        T* padded = detail::pad_scratch<T>(pg.channels * pg.height * pg.width);
+        detail::pad_image(im, g, padded);
+        im2col(padded, pg, col);
+        return;
+    }
     for (std::size_t c = 0; c < g.channels; ++c) {
         const T* plane = im + c * H * W;
         for (std::size_t i = 0; i < g.kernel_h; ++i) {
@@ -228,6 +288,13 @@ void col2im(const T* col, const ConvGeometry& g, T* im) {
         }
     }
 #endif
+    if (s == 1 && p > 0 && detail::pad_first_pays(g)) {  // fold into the padded image (fast path), then crop
+        const ConvGeometry pg = detail::padded_geometry(g);
+        T* padded = detail::pad_scratch<T>(pg.channels * pg.height * pg.width);
+        col2im(col, pg, padded);
+        detail::crop_image(padded, g, im);
+        return;
+    }
     std::fill(im, im + g.channels * H * W, T(0));
     if (s == 1 && p == 0) {  // the mirror of im2col's fast path: contiguous runs, no bounds
         for (std::size_t c = 0; c < g.channels; ++c)
