@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
 #include <sys/resource.h>
@@ -166,12 +167,7 @@ class FileSizeLimit {
 };
 
 std::string save_error(const fs::path& path, const std::vector<ParameterRef<float>>& params) {
-    try {
-        save_safetensors(path, params);
-    } catch (const SafetensorsError& e) {
-        return e.what();
-    }
-    return "no SafetensorsError";
+    return test_support::message_of<SafetensorsError>([&] { save_safetensors(path, params); }, "no SafetensorsError");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "support/gzip_bytes.hpp"
+#include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
 #include <unistd.h>
@@ -35,12 +36,7 @@ Bytes iota_bytes(std::size_t n) {
 }
 
 std::string error_of(const fs::path& path) {
-    try {
-        read_idx(path);
-    } catch (const IdxError& e) {
-        return e.what();
-    }
-    return "no error";
+    return test_support::message_of<IdxError>([&] { read_idx(path); });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "support/gzip_bytes.hpp"
+#include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
 #include <unistd.h>
@@ -64,12 +65,7 @@ std::vector<std::vector<std::size_t>> epoch_order(DataLoader& loader) {
 }
 
 std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "no error";
+    return test_support::message_of<std::exception>(f);
 }
 
 }  // namespace

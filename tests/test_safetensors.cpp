@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
 #include <unistd.h>
@@ -82,12 +83,7 @@ bool same_state(State<T>& a, State<T>& b) {
 }
 
 std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const SafetensorsError& e) {
-        return e.what();
-    }
-    return "no SafetensorsError";
+    return test_support::message_of<SafetensorsError>(f, "no SafetensorsError");
 }
 
 }  // namespace

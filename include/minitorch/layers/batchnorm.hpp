@@ -252,7 +252,6 @@ class BatchNorm : public TrainingMode {
     /// which saves writing (and holding) one activation-sized tensor per step.
     const Tensor<T>& forward_borrowing(const Tensor<T>& x) { return forward_impl(x, true); }
 
-
     // dy: y's shape → dx: x's shape.   With k = γ·inv_std, per channel over its n values:
     //   dx = k·(dy − Σdy/n − x̂·Σ(dy·x̂)/n),   dγ += Σ dy·x̂,   dβ += Σ dy
     const Tensor<T>& backward(const Tensor<T>& dy) {
