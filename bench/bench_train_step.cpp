@@ -74,20 +74,30 @@ void BM_TrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+/// Eval-mode passes over 10,000 images in batches of range(0): Sequential::infer (what evaluate() runs: cache-sized
+/// slices) or, with range(1) = 0, forward (the whole batch through one layer after another).
 void BM_Evaluate10k(benchmark::State& state) {
     const std::size_t batch = static_cast<std::size_t>(state.range(0));
+    const bool use_infer = state.range(1) != 0;
     Generator gen(1);
     Sequential<float> net = mnist_example::make_net<float>(gen);
     net.eval();
     const Tensor<float> x = random_images(batch, 2);
     const std::size_t batches = (10000 + batch - 1) / batch;
-    net.forward(x);  // warm-up
+    const auto pass = [&]() -> const Tensor<float>& { return use_infer ? net.infer(x) : net.forward(x); };
+    pass();  // warm-up
     for (auto _ : state)
-        for (std::size_t b = 0; b < batches; ++b) benchmark::DoNotOptimize(net.forward(x).data());
+        for (std::size_t b = 0; b < batches; ++b) benchmark::DoNotOptimize(pass().data());
     const double flops = conv_flops_per_image(net) * static_cast<double>(batches * batch);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Evaluate10k)->Arg(128)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Evaluate10k)
+    ->ArgNames({"batch", "infer"})
+    ->Args({128, 1})
+    ->Args({128, 0})
+    ->Args({1000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 /// Layer i of the net alone: forward + backward at its real input shape in a training step.
 void BM_NetLayer(benchmark::State& state) {

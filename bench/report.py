@@ -289,14 +289,14 @@ def train_section(out_dir):
             [f"epoch estimate = {STEPS_PER_EPOCH} × step (s)",
              *[fmt(None if step[t] is None else STEPS_PER_EPOCH * step[t] / 1e3, ".2f") for t in steps]],
             ["conv GFLOP/s in a step", *[fmt(r.counter("BM_TrainStep", "GFLOP/s"), ".0f") for r in steps.values()]],
-            ["evaluation of 10k, batch 128 (s)",
-             *[fmt(None if r.ms("BM_Evaluate10k/128") is None else r.ms("BM_Evaluate10k/128") / 1e3, ".3f")
-               for r in steps.values()]],
-            ["evaluation of 10k, batch 1000 (s)",
-             *[fmt(None if r.ms("BM_Evaluate10k/1000") is None else r.ms("BM_Evaluate10k/1000") / 1e3, ".3f")
-               for r in steps.values()]]]
+            *[[label, *[fmt(None if r.ms(name) is None else r.ms(name) / 1e3, ".3f") for r in steps.values()]]
+              for label, name in (("evaluation of 10k, batch 128, infer (s)", "BM_Evaluate10k/batch:128/infer:1"),
+                                  ("evaluation of 10k, batch 128, forward (s)", "BM_Evaluate10k/batch:128/infer:0"),
+                                  ("evaluation of 10k, batch 1000, infer (s)", "BM_Evaluate10k/batch:1000/infer:1"))]]
     lines += ["bench_train_step: one step on a fixed random batch (forward, NLL loss, backward, SGD momentum; no data "
-              "pipeline), and forward passes in eval mode over 10,000 images.", "",
+              "pipeline), and eval-mode passes over 10,000 images: *infer* (Sequential::infer, what evaluate() and the "
+              "mnist example run: each batch in slices of 16 images per thread through all the layers) and *forward* "
+              "(the whole batch through one layer after another).", "",
               table(header, rows), ""]
     # Per-layer profile.
     layer_names = sorted((n for n in next(iter(steps.values())).by_name if n.startswith("BM_NetLayer/")),

@@ -245,8 +245,10 @@ TEST_CASE("BatchNorm2d: results do not depend on the thread count") {
         BatchNorm2d<float> bn({.features = 7});
         Tensor<float> y = bn.forward(x), dx = bn.backward(dy);
         Tensor<float> dgamma = bn.weight_grad(), rv = bn.running_var();
+        bn.eval();  // eval mode splits the images across the threads, training mode the channels
+        Tensor<float> y_eval = bn.forward(x);
         set_num_threads(1);
-        return std::vector<Tensor<float>>{y, dx, dgamma, rv};
+        return std::vector<Tensor<float>>{y, dx, dgamma, rv, y_eval};
     };
     const auto one = run(1), two = run(2);
     for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i] == two[i]);  // bit-identical

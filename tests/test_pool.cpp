@@ -246,3 +246,36 @@ TEST_CASE("Pooling: options, describe(), window(), errors") {
     CHECK_THROWS_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})), std::logic_error);
     CHECK_THROWS_AS(avgpool.backward(Tensor<float>({2, 3, 3, 3})), std::logic_error);
 }
+
+TEST_CASE_TEMPLATE("MaxPool2d 2×2 in eval mode (values only) gives the training path's values bit for bit", T, float,
+                   double) {
+    // Few distinct values, so windows hold ties (including −0 against +0) and NaNs; odd sizes drop the last row and
+    // column as the floor rule says.
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    const T values[] = {T(-1), T(-0.0), T(0), T(1), T(2), nan, -inf, inf};
+    Generator gen(7);
+    Tensor<T> x({3, 4, 7, 9});
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = values[gen.below(8)];
+    const auto same = [](T a, T b) {
+        return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
+    };
+    for (std::size_t threads : {1, 2}) {
+        set_num_threads(threads);
+        MaxPool2d<T> training({.kernel = 2}), eval({.kernel = 2});
+        eval.eval();
+        const Tensor<T> expected = training.forward(x);
+        const Tensor<T>& got = eval.forward(x);
+        REQUIRE(got.shape() == Shape{3, 4, 3, 4});
+        std::size_t mismatches = 0, nans = 0, negative_zeros = 0;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            mismatches += !same(got[i], expected[i]);
+            nans += std::isnan(got[i]);
+            negative_zeros += got[i] == T(0) && std::signbit(got[i]);
+        }
+        CHECK(mismatches == 0);
+        CHECK(nans > 0);  // the data exercised the NaN rule …
+        CHECK(nans < got.size());
+        CHECK(negative_zeros > 0);  // … and the tie of −0 and +0 (a NaN-free window of zeros and −1 only)
+    }
+    set_num_threads(1);
+}

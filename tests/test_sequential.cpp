@@ -1,6 +1,8 @@
 // Sequential: forward/backward order, PyTorch-style names, modes, copies, summary with receptive field, gradcheck.
 #include <minitorch/minitorch.hpp>
 
+#include "../examples/mnist/mnist_net.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace minitorch;
@@ -185,4 +187,71 @@ TEST_CASE("Sequential: a borrowed input that changed shape before backward is re
                          "BatchNorm2d(3): backward after the input lent to forward_borrowing changed shape (was "
                          "[2, 3, 3, 3], now [3, 3, 3, 3]): run forward again before backward",
                          std::logic_error);
+}
+
+namespace {
+
+/// A batch of N random images of `shape` (after N), with a few training-mode forwards first so the BatchNorm running
+/// statistics are not the initial 0 and 1; the net is left in eval mode.
+template <class Net>
+Tensor<float> prepared_for_eval(Net& net, Shape shape, std::uint64_t seed) {
+    Generator data(seed);
+    Tensor<float> x(shape);
+    for (int step = 0; step < 3; ++step) {
+        normal_(x, 0, 1, data);
+        net.forward(x);
+    }
+    net.eval();
+    normal_(x, 0, 1, data);
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("Sequential::infer gives forward's numbers bit for bit, in slices, with 1 and 2 threads") {
+    for (std::size_t threads : {1, 2}) {
+        set_num_threads(threads);
+        INFO("threads: " << threads);
+        Generator gen(31);
+        // The MNIST net (Conv2d, ReLU, BatchNorm2d, Dropout, MaxPool2d, AvgPool2d, Flatten, LogSoftmax), 45 images:
+        // slices of 4·threads images and a shorter last one.
+        Sequential<float> cnn = mnist_example::make_net<float>(gen);
+        const Tensor<float> images = prepared_for_eval(cnn, {45, 1, 28, 28}, 32);
+        const Tensor<float> expected = cnn.forward(images);
+        CHECK(cnn.infer(images, 4) == expected);
+        CHECK(cnn.infer(images) == expected);  // default slices (16 per thread: 45 images are 2 or 3 slices)
+        CHECK(cnn.infer(images, 64) == expected);  // one slice: forward itself
+        CHECK(expected.array().abs().minCoeff() > 0.0f);  // log-probabilities: a real output, not zeros
+        // Linear, BatchNorm1d, Sigmoid on [N, features]. Linear's Eigen product switches algorithms with the matrix
+        // sizes (coefficient-wise below ~20 rows + columns + depth, blocked GEMM above), so a slice's rows may round
+        // differently from the whole batch's: equal to float rounding, not bit for bit (sequential.hpp says so).
+        Sequential<float> mlp(Flatten<float>(), Linear<float>({.in = 12, .out = 8}, gen),
+                              BatchNorm1d<float>({.features = 8}), Sigmoid<float>(), Dropout<float>({.p = 0.5}, gen),
+                              Linear<float>({.in = 8, .out = 3}, gen), LogSoftmax<float>());
+        const Tensor<float> rows = prepared_for_eval(mlp, {23, 3, 4}, 33);
+        const Tensor<float> expected_rows = mlp.forward(rows);  // a copy: infer reuses the layers' outputs
+        const Tensor<float>& got = mlp.infer(rows, 2);
+        REQUIRE(got.shape() == expected_rows.shape());
+        for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected_rows[i]).epsilon(1e-6));
+        CHECK(expected_rows.array().abs().minCoeff() > 0.0f);
+    }
+    set_num_threads(1);
+}
+
+TEST_CASE("Sequential::infer: errors") {
+    Generator gen(34);
+    Sequential<float> net(Linear<float>({.in = 3, .out = 2}, gen));
+    const Tensor<float> x({40, 3});
+    CHECK_THROWS_WITH_AS(net.infer(x),
+                         "Sequential::infer: the container is in training mode; call eval() first (or use forward to "
+                         "train)",
+                         std::logic_error);
+    net.eval();
+    CHECK_THROWS_WITH_AS(net.infer(x, 0), "Sequential::infer: images_per_thread must be ≥ 1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.infer(Tensor<float>(Shape{})), "Sequential::infer: expected a batch [N, …], got a scalar",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Sequential<float>().infer(x), "Sequential: infer on an empty container", std::logic_error);
+    CHECK(net.infer(x, 3).shape() == Shape{40, 2});
+    // nothing is kept for backward
+    CHECK_THROWS_AS(net.backward(Tensor<float>({40, 2})), std::logic_error);
 }

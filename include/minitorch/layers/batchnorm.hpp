@@ -407,18 +407,28 @@ class BatchNorm : public TrainingMode {
     void forward_eval(const Tensor<T>& x, const detail::ChannelRuns& runs) {
         const T* xp = x.data();
         T* yp = y_.data();
-        parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t c = begin; c < end; ++c) {
-                // (x − running_mean)·scale + β rather than x·scale + (β − running_mean·scale): the subtraction of two
-                // T values is exact for x near the mean, where the folded form cancels (PyTorch folds).
-                const T a = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
-                const T rm = running_mean_[c], b = static_cast<T>(beta(c));
-                for (std::size_t r = 0; r < runs.runs; ++r) {
-                    const std::size_t at = runs.start(c, r);
-                    detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
-                        (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - rm) * a + b;
-                }
-            }
+        // Per channel: (x − running_mean)·scale + β rather than x·scale + (β − running_mean·scale): the subtraction
+        // of two T values is exact for x near the mean, where the folded form cancels (PyTorch folds).
+        eval_scale_.resize(opt_.features);
+        for (std::size_t c = 0; c < opt_.features; ++c)
+            eval_scale_[c] = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
+        const auto normalise_run = [&](std::size_t c, std::size_t r) {
+            const std::size_t at = runs.start(c, r);
+            detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
+                (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - running_mean_[c]) * eval_scale_[c] +
+                static_cast<T>(beta(c));
+        };
+        if (runs.runs == 1) {  // [N, C]: one strided run per channel; split the channels
+            parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
+                for (std::size_t c = begin; c < end; ++c) normalise_run(c, 0);
+            });
+            return;
+        }
+        // [N, C, spatial]: split the images, as the layer before (a Conv2d) did, so each thread normalises the
+        // activations it just wrote, from its own core's cache. Every run is computed as in the channel split.
+        parallel_for(runs.runs, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t r = begin; r < end; ++r)
+                for (std::size_t c = 0; c < opt_.features; ++c) normalise_run(c, r);
         });
     }
 
@@ -472,6 +482,7 @@ class BatchNorm : public TrainingMode {
     std::vector<double> inv_std_;                        // cache: 1/√(σ² + eps) per channel, [C]
     Tensor<T> xhat_;                                     // cache: x̂, x's shape (affine, not borrowing; else y_ is x̂)
     std::vector<T> mu_hi_, mu_lo_;                       // cache: the batch mean μ = mu_hi + mu_lo per channel, [C]
+    std::vector<T> eval_scale_;                          // eval mode: γ / √(running_var + ε) per channel, [C]
     InputCache<T> input_;                                // cache when borrowing: x (see forward_borrowing)
     bool borrowed_ = false;                              // the cache is x (borrowed), not x̂
     std::size_t count_ = 0;                              // cache: n = N·H·W of the cached forward

@@ -86,6 +86,15 @@ class MaxPool2d : public TrainingMode {
         }
         // offset[w] = position of window element w (row-major) relative to the window's top-left pixel, so the
         // inner loop needs no division by k.
+        if (!has_cache_ && k == 2 && s == 2) {  // eval mode, the common 2 × 2 pool: values only, no argmax
+            parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
+                for (std::size_t p = begin; p < end; ++p)
+                    for (std::size_t oh = 0; oh < out_h; ++oh)
+                        max_of_2x2_windows(x.data() + p * H * W + 2 * oh * W, W, y_.data() + (p * out_h + oh) * out_w,
+                                           out_w);
+            });
+            return y_;
+        }
         std::size_t offset[64] = {};
         for (std::size_t w = 0; w < std::min<std::size_t>(k * k, 64); ++w) offset[w] = (w / k) * W + w % k;
         parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
@@ -167,6 +176,22 @@ class MaxPool2d : public TrainingMode {
         for (std::size_t i = 0; i < k; ++i)
             for (std::size_t j = 0; j < k; ++j) max_bits |= std::uint64_t{window[i * W + j] == m} << (i * k + j);
         return static_cast<std::size_t>(std::countr_zero(nan_bits ? nan_bits : max_bits));
+    }
+
+    /// One output row of a 2 × 2, stride-2 pool in eval mode: out[j] = the value the training path picks for window
+    /// j (rows `top` and top + W, columns 2j, 2j + 1): the first maximum in row-major order, or the first NaN. A
+    /// running maximum that replaces only on "greater, or NaN" and never replaces a NaN gives exactly that value, and
+    /// is branch-free, so GCC vectorises the loop (the training path must also find where the maximum is).
+    static void max_of_2x2_windows(const T* top, std::size_t W, T* out, std::size_t out_w) {
+        const T* bottom = top + W;
+        const auto take = [](T m, T v) { return (v > m || v != v) && m == m ? v : m; };
+        for (std::size_t j = 0; j < out_w; ++j) {
+            T m = top[2 * j];
+            m = take(m, top[2 * j + 1]);
+            m = take(m, bottom[2 * j]);
+            m = take(m, bottom[2 * j + 1]);
+            out[j] = m;
+        }
     }
 
     MaxPool2dOptions opt_;

@@ -4,6 +4,7 @@
 //     opt.zero_grad();  y = model.forward(x);  L = loss.forward(y, labels);
 //     model.backward(loss.backward());  opt.step();  after_step();   (e.g. a per-batch scheduler)
 // train_epoch() runs it over one epoch of a batch source and shows progress; evaluate() runs the model in eval mode
+// (through infer when it has one, as Sequential does: the same numbers as forward, faster)
 // and sums the loss (PyTorch's reduction="sum") to print the notebook's test line. Both stop with NonFiniteLossError
 // when a batch's loss is NaN or infinite.
 //
@@ -129,7 +130,12 @@ EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std
     EpochResult r;
     double loss_sum = 0;
     while (source.next(batch)) {
-        const auto& out = model.forward(batch.images);
+        const auto& out = [&]() -> decltype(auto) {  // infer: the same numbers as forward, in cache-sized slices
+            if constexpr (requires { model.infer(batch.images); })
+                return model.infer(batch.images);
+            else
+                return model.forward(batch.images);
+        }();
         const std::span<const std::int64_t> labels(batch.labels);
         const double l = static_cast<double>(loss.forward(out, labels));
         if (!std::isfinite(l))
