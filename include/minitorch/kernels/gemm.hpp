@@ -189,16 +189,17 @@ inline __m512 in_register(__m512 v) noexcept {
 
 /// One gemm_nn tile: C[MR, 16·(NV−1) + popcount(last)] (+)= A[MR, Kd] · B[Kd, same columns].
 /// UnitRowStride: A's rows are adjacent (a_row == 1, the Wᵀ case), so the MR values A[·, k] are contiguous.
-template <std::size_t MR, std::size_t NV, bool UnitRowStride>
+/// RowTable: row k of B starts at B + b_rows[k] (gemm_nn_rows) instead of B + k·ldb.
+template <std::size_t MR, std::size_t NV, bool UnitRowStride, bool RowTable = false>
 void nn_tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, const float* B, std::size_t ldb,
-             float* C, std::size_t ldc, __mmask16 last, bool accumulate) {
+             const std::size_t* b_rows, float* C, std::size_t ldc, __mmask16 last, bool accumulate) {
     __m512 acc[MR][NV];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 16
         for (std::size_t j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
     for (std::size_t k = 0; k < Kd; ++k) {
-        const float* b = B + k * ldb;  // row k of B, this tile's columns
+        const float* b = RowTable ? B + b_rows[k] : B + k * ldb;  // row k of B, this tile's columns
         const float* a = A + k * a_col;
         __m512 bv[NV];
 #pragma GCC unroll 16
@@ -226,20 +227,21 @@ void nn_tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_co
     }
 }
 
-using NnTile = void (*)(std::size_t, const float*, std::size_t, std::size_t, const float*, std::size_t, float*,
-                        std::size_t, __mmask16, bool);
+using NnTile = void (*)(std::size_t, const float*, std::size_t, std::size_t, const float*, std::size_t,
+                        const std::size_t*, float*, std::size_t, __mmask16, bool);
 
-template <bool Unit, std::size_t... I>
+template <bool Unit, bool RowTable, std::size_t... I>
 constexpr std::array<NnTile, sizeof...(I)> make_nn_table(std::index_sequence<I...>) {
-    return {&nn_tile<I / kNnVectors + 1, I % kNnVectors + 1, Unit>...};
+    return {&nn_tile<I / kNnVectors + 1, I % kNnVectors + 1, Unit, RowTable>...};
 }
-/// nn_table<Unit>[(MR − 1)·kNnVectors + NV − 1] is the tile for MR rows and NV vectors.
-template <bool Unit>
-inline constexpr auto nn_table = make_nn_table<Unit>(std::make_index_sequence<kNnRows * kNnVectors>{});
+/// nn_table<Unit, RowTable>[(MR − 1)·kNnVectors + NV − 1] is the tile for MR rows and NV vectors.
+template <bool Unit, bool RowTable = false>
+inline constexpr auto nn_table = make_nn_table<Unit, RowTable>(std::make_index_sequence<kNnRows * kNnVectors>{});
 
-inline void gemm_nn(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
-                    const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
-    const auto& table = a_row == 1 ? nn_table<true> : nn_table<false>;
+/// The tile loop of gemm_nn and gemm_nn_rows: B panels of 48 columns outside, row blocks of A inside.
+inline void nn_tiles(const std::array<NnTile, kNnRows * kNnVectors>& table, std::size_t M, std::size_t N,
+                     std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, const float* B,
+                     std::size_t ldb, const std::size_t* b_rows, float* C, std::size_t ldc, bool accumulate) {
     const Blocks rows(M, kNnRows);
     constexpr std::size_t panel = kNnVectors * kLanes;
     for (std::size_t n0 = 0; n0 < N; n0 += panel) {  // one B panel [Kd, ≤ 48] …
@@ -247,9 +249,21 @@ inline void gemm_nn(std::size_t M, std::size_t N, std::size_t Kd, const float* A
         const std::size_t nv = (width + kLanes - 1) / kLanes;
         const __mmask16 last = first_lanes(width - (nv - 1) * kLanes);
         for (std::size_t r = 0, m0 = 0; r < rows.count; m0 += rows.size(r), ++r)  // … meets every row block of A
-            table[(rows.size(r) - 1) * kNnVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, B + n0, ldb,
+            table[(rows.size(r) - 1) * kNnVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, B + n0, ldb, b_rows,
                                                             C + m0 * ldc + n0, ldc, last, accumulate);
     }
+}
+
+inline void gemm_nn(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
+                    const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    nn_tiles(a_row == 1 ? nn_table<true> : nn_table<false>, M, N, Kd, A, a_row, a_col, B, ldb, nullptr, C, ldc,
+             accumulate);
+}
+
+/// gemm_nn with A row-major (a_col = 1) and row k of B at B + b_rows[k]: the implicit im2col of Conv2d's forward.
+inline void gemm_nn_rows(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda, const float* B,
+                         const std::size_t* b_rows, float* C, std::size_t ldc) {
+    nn_tiles(nn_table<false, true>, M, N, Kd, A, lda, 1, B, 0, b_rows, C, ldc, false);
 }
 
 // ---- gemm_nt ----

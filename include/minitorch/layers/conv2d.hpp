@@ -8,6 +8,8 @@
 // Per image n, with col_n = im2col(x_n): [C·kh·kw, outH·outW] and W viewed as [O, C·kh·kw]:
 //   forward    Y_n  = W·col_n + b·1ᵀ                     (Y_n is y[n] viewed as [O, outH·outW])
 //   backward   dW  += Σ_n dY_n·col_nᵀ,   db += Σ_n dY_n·1,   dcol_n = Wᵀ·dY_n,   dx_n = col2im(dcol_n)
+// At stride 1 in float (AVX-512 builds) the forward product reads the image in place of col, bit for bit the same
+// result (kernels/conv_implicit.hpp); backward still builds col for the weight gradient.
 //
 // Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread owns a col buffer and
 // a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad() in thread order.
@@ -20,6 +22,7 @@
 // would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
 #pragma once
 
+#include "minitorch/kernels/conv_implicit.hpp"
 #include "minitorch/kernels/gemm.hpp"
 #include "minitorch/kernels/im2col.hpp"
 #include "minitorch/kernels/parallel.hpp"
@@ -240,10 +243,13 @@ class Conv2d : public TrainingMode {
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 if (copy) std::copy(xn, xn + image, copy + n * image);
-                if (!g.is_identity()) im2col(xn, g, col.data());            // col: [K, L]
-                const T* C = g.is_identity() ? xn : col.data();  // col [K, L]; 1×1, s=1, p=0: col is x_n itself
-                T* yn = y_.data() + n * O * L;                     // y[n]: [O, L]
-                gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // Y_n = W·col (kernels/gemm.hpp)
+                T* yn = y_.data() + n * O * L;  // y[n]: [O, L]
+                // Y_n = W·col: without col where kernels/conv_implicit.hpp applies (float, stride 1; the same numbers)
+                if (!conv_forward_implicit(weight_.data(), O, xn, g, yn)) {
+                    if (!g.is_identity()) im2col(xn, g, col.data());  // col: [K, L]
+                    const T* C = g.is_identity() ? xn : col.data();  // 1×1, s=1, p=0: col is x_n itself
+                    gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // kernels/gemm.hpp
+                }
                 if (opt_.bias) Map(yn, O, L).colwise() += b;
             }
         });
