@@ -74,17 +74,18 @@ void BM_TrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-/// Eval-mode passes over 10,000 images in batches of range(0): Sequential::infer (what evaluate() runs: cache-sized
-/// slices) or, with range(1) = 0, forward (the whole batch through one layer after another).
+/// Eval-mode passes over 10,000 images in batches of range(0): Sequential::infer with range(1) images per thread in a
+/// slice (what evaluate() runs, default 16), or with range(1) = 0 forward (the whole batch through one layer after
+/// another).
 void BM_Evaluate10k(benchmark::State& state) {
     const std::size_t batch = static_cast<std::size_t>(state.range(0));
-    const bool use_infer = state.range(1) != 0;
+    const std::size_t per_thread = static_cast<std::size_t>(state.range(1));
     Generator gen(1);
     Sequential<float> net = mnist_example::make_net<float>(gen);
     net.eval();
     const Tensor<float> x = random_images(batch, 2);
     const std::size_t batches = (10000 + batch - 1) / batch;
-    const auto pass = [&]() -> const Tensor<float>& { return use_infer ? net.infer(x) : net.forward(x); };
+    const auto pass = [&]() -> const Tensor<float>& { return per_thread ? net.infer(x, per_thread) : net.forward(x); };
     pass();  // warm-up
     for (auto _ : state)
         for (std::size_t b = 0; b < batches; ++b) benchmark::DoNotOptimize(pass().data());
@@ -92,10 +93,12 @@ void BM_Evaluate10k(benchmark::State& state) {
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Evaluate10k)
-    ->ArgNames({"batch", "infer"})
-    ->Args({128, 1})
+    ->ArgNames({"batch", "infer_per_thread"})
+    ->Args({128, 16})
     ->Args({128, 0})
-    ->Args({1000, 1})
+    ->Args({128, 8})
+    ->Args({128, 32})
+    ->Args({1000, 16})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
