@@ -291,15 +291,15 @@ def train_section(out_dir):
             ["conv GFLOP/s in a step", *[fmt(r.counter("BM_TrainStep", "GFLOP/s"), ".0f") for r in steps.values()]],
             *[[label, *[fmt(None if r.ms(name) is None else r.ms(name) / 1e3, ".3f") for r in steps.values()]]
               for label, name in (
-                  ("evaluation of 10k, batch 128, infer (s)", "BM_Evaluate10k/batch:128/infer_per_thread:16"),
-                  ("evaluation of 10k, batch 128, infer, 8 per thread (s)", "BM_Evaluate10k/batch:128/infer_per_thread:8"),
-                  ("evaluation of 10k, batch 128, infer, 32 per thread (s)",
-                   "BM_Evaluate10k/batch:128/infer_per_thread:32"),
+                  ("evaluation of 10k, batch 128, infer (s)", "BM_Evaluate10k/batch:128/infer_per_thread:8"),
+                  ("evaluation of 10k, batch 128, infer, 4 per thread (s)", "BM_Evaluate10k/batch:128/infer_per_thread:4"),
+                  ("evaluation of 10k, batch 128, infer, 16 per thread (s)",
+                   "BM_Evaluate10k/batch:128/infer_per_thread:16"),
                   ("evaluation of 10k, batch 128, forward (s)", "BM_Evaluate10k/batch:128/infer_per_thread:0"),
-                  ("evaluation of 10k, batch 1000, infer (s)", "BM_Evaluate10k/batch:1000/infer_per_thread:16"))]]
+                  ("evaluation of 10k, batch 1000, infer (s)", "BM_Evaluate10k/batch:1000/infer_per_thread:8"))]]
     lines += ["bench_train_step: one step on a fixed random batch (forward, NLL loss, backward, SGD momentum; no data "
               "pipeline), and eval-mode passes over 10,000 images: *infer* (Sequential::infer, what evaluate() and the "
-              "mnist example run: each batch in slices of 16 images per thread through all the layers) and *forward* "
+              "mnist example run: each thread runs its share of the batch, 8 images at a time, through all the layers) and *forward* "
               "(the whole batch through one layer after another).", "",
               table(header, rows), ""]
     # Per-layer profile.

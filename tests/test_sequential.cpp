@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
 using namespace minitorch;
 
 TEST_CASE("Sequential: parameter names follow nn.Sequential, counts exclude buffers") {
@@ -219,12 +221,13 @@ TEST_CASE("Sequential::infer gives forward's numbers bit for bit, in slices, wit
         const Tensor<float> images = prepared_for_eval(cnn, {45, 1, 28, 28}, 32);
         const Tensor<float> expected = cnn.forward(images);
         CHECK(cnn.infer(images, 4) == expected);
-        CHECK(cnn.infer(images) == expected);  // default slices (16 per thread: 45 images are 2 or 3 slices)
+        CHECK(cnn.infer(images) == expected);  // default slices (8 images at a time per thread)
         CHECK(cnn.infer(images, 64) == expected);  // one slice: forward itself
         CHECK(expected.array().abs().minCoeff() > 0.0f);  // log-probabilities: a real output, not zeros
         // Linear, BatchNorm1d, Sigmoid on [N, features]. Linear's Eigen product switches algorithms with the matrix
         // sizes (coefficient-wise below ~20 rows + columns + depth, blocked GEMM above), so a slice's rows may round
-        // differently from the whole batch's: equal to float rounding, not bit for bit (sequential.hpp says so).
+        // differently from the whole batch's, and Sigmoid's exp may take Eigen's vectorised or scalar path for an
+        // element: equal to float rounding, not bit for bit (sequential.hpp says so).
         Sequential<float> mlp(Flatten<float>(), Linear<float>({.in = 12, .out = 8}, gen),
                               BatchNorm1d<float>({.features = 8}), Sigmoid<float>(), Dropout<float>({.p = 0.5}, gen),
                               Linear<float>({.in = 8, .out = 3}, gen), LogSoftmax<float>());
@@ -234,6 +237,99 @@ TEST_CASE("Sequential::infer gives forward's numbers bit for bit, in slices, wit
         REQUIRE(got.shape() == expected_rows.shape());
         for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected_rows[i]).epsilon(1e-6));
         CHECK(expected_rows.array().abs().minCoeff() > 0.0f);
+    }
+    set_num_threads(1);
+}
+
+namespace {
+
+/// y = 2x, without infer_into: Sequential::infer then runs forward on slices.
+class Doubler : public TrainingMode {
+public:
+    using scalar_type = float;
+    std::string describe() const { return "Doubler()"; }
+    Shape output_shape(const Shape& s) const { return s; }
+    const Tensor<float>& forward(const Tensor<float>& x) {
+        ++forward_calls;
+        y_ = x;
+        y_.array() *= 2.0f;
+        return y_;
+    }
+    const Tensor<float>& backward(const Tensor<float>& dy) {
+        dx_ = dy;
+        dx_.array() *= 2.0f;
+        return dx_;
+    }
+    std::vector<ParameterRef<float>> parameters() { return {}; }
+    int forward_calls = 0;
+
+private:
+    Tensor<float> y_, dx_;
+};
+static_assert(Layer<Doubler>);
+
+/// layer.infer_into(x, y) from two threads at once (each its own y) against the eval-mode forward, bit for bit.
+template <class L>
+void check_infer_into(L layer, const Shape& shape, std::uint64_t seed) {
+    INFO(layer.describe());
+    Generator data(seed);
+    Tensor<float> x(shape);
+    for (int step = 0; step < 2; ++step) {  // training forwards first: BatchNorm's running statistics move
+        normal_(x, 0, 1, data);
+        layer.forward(x);
+    }
+    layer.eval();
+    normal_(x, 0, 1, data);
+    const Tensor<float> expected = layer.forward(x);
+    const L& frozen = layer;
+    Tensor<float> mine, theirs;
+    const Tensor<float>*got_mine = nullptr, *got_theirs = nullptr;  // y, or x itself (an identity in eval mode)
+    std::thread other([&] {
+        for (int round = 0; round < 10; ++round) got_theirs = &frozen.infer_into(x, theirs);
+    });
+    for (int round = 0; round < 10; ++round) got_mine = &frozen.infer_into(x, mine);
+    other.join();
+    CHECK((got_mine == &mine || got_mine == &x));
+    CHECK((got_theirs == &theirs || got_theirs == &x));
+    CHECK(*got_mine == expected);
+    CHECK(*got_theirs == expected);
+    CHECK(expected.array().abs().maxCoeff() > 0.0f);
+}
+
+}  // namespace
+
+TEST_CASE("infer_into of every layer: its eval-mode forward bit for bit, from two threads at once") {
+    Generator gen(41);
+    check_infer_into(Conv2d<float>({.in = 16, .out = 32, .kernel = 3, .bias = false}, gen), {3, 16, 26, 26}, 1);
+    check_infer_into(Conv2d<float>({.in = 12, .out = 14, .kernel = 3, .padding = 1}, gen), {3, 12, 6, 6}, 2);
+    check_infer_into(Conv2d<float>({.in = 3, .out = 5, .kernel = 3, .stride = 2, .padding = 1}, gen), {2, 3, 9, 9}, 3);
+    check_infer_into(Conv2d<float>({.in = 32, .out = 10, .kernel = 1, .bias = false}, gen), {3, 32, 24, 24}, 4);
+    check_infer_into(ReLU<float>(), {4, 5, 7}, 5);
+    check_infer_into(Sigmoid<float>(), {4, 37}, 6);
+    check_infer_into(BatchNorm2d<float>({.features = 16}), {4, 16, 10, 10}, 7);
+    check_infer_into(BatchNorm1d<float>({.features = 6}), {5, 6}, 8);
+    check_infer_into(BatchNorm1d<float>({.features = 6}), {5, 6, 7}, 9);
+    check_infer_into(Dropout<float>({.p = 0.3}, gen), {4, 9}, 10);
+    check_infer_into(MaxPool2d<float>({.kernel = 2}), {3, 10, 24, 24}, 11);
+    check_infer_into(MaxPool2d<float>({.kernel = 3, .stride = 2}), {3, 4, 11, 9}, 12);
+    check_infer_into(AvgPool2d<float>({.kernel = 6}), {3, 14, 6, 6}, 13);
+    check_infer_into(Flatten<float>(), {3, 4, 2, 2}, 14);
+    check_infer_into(Linear<float>({.in = 40, .out = 10}, gen), {33, 40}, 15);
+    check_infer_into(LogSoftmax<float>(), {6, 10}, 16);
+}
+
+TEST_CASE("Sequential::infer without infer_into in every layer: forward on slices, the same numbers") {
+    Generator gen(42);
+    for (std::size_t threads : {1, 2}) {
+        set_num_threads(threads);
+        Sequential<float> net(Conv2d<float>({.in = 2, .out = 3, .kernel = 3}, gen), Doubler(), ReLU<float>(),
+                              BatchNorm2d<float>({.features = 3}));
+        const Tensor<float> x = prepared_for_eval(net, {21, 2, 7, 7}, 43);
+        const Tensor<float> expected = net.forward(x);
+        const int calls_before = net.at<Doubler>(1).forward_calls;
+        CHECK(net.infer(x, 4) == expected);
+        // ceil(21 / (4 · threads)) slices, each through the layers' forward
+        CHECK(net.at<Doubler>(1).forward_calls - calls_before == static_cast<int>((21 + 4 * threads - 1) / (4 * threads)));
     }
     set_num_threads(1);
 }

@@ -34,6 +34,15 @@
 //       never for the container's own input. Copying a layer does not copy a borrowed cache: the copy's backward
 //       needs a forward of its own.
 //
+//   Optionally: const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const — eval-mode forward as a pure
+//       function: returns y (resized by the layer; never x itself) holding exactly what forward(x) gives in eval
+//       mode, bit for bit — or x itself where eval-mode forward is the identity and returns x (Dropout) — computed
+//       on the calling thread alone, from x and the parameters only, with no change to the layer (scratch
+//       space, if any, is per thread). So several threads may call it on the same layer at once: Sequential::infer
+//       runs each thread's share of a batch through all the layers this way, with no hand-off between threads per
+//       layer, when every layer has it (every minitorch layer does; else infer falls back to forward on slices).
+//       It is called in any mode (the mode is the container's business) and computes the eval-mode result.
+//
 //   std::vector<ParameterRef<T>> parameters()
 //       Every tensor of state, in a stable order, named as PyTorch names them ("weight", "bias", "running_mean",
 //       "running_var", "num_batches_tracked"). Trainable parameters carry their gradient; buffers (BatchNorm's

@@ -108,52 +108,32 @@ public:
         return *cur;
     }
 
-    /// Eval-mode forward for inference (evaluation, prediction): forward(x)'s result (bit for bit but for the Linear
-    /// caveat below), computed in slices.
-    /// forward runs the whole batch through one layer after another, so a batch of 128 MNIST images streams ~10 MB of
-    /// activations through memory at every layer; infer cuts the batch into slices of images_per_thread ×
-    /// num_threads() images (default 16 per thread) and runs each slice through all the layers, so a slice's
-    /// activations stay in the cores' caches (docs/benchmarks.md has the two side by side on the MNIST net).
-    /// It relies on every layer computing each image independently in eval mode (true of every minitorch layer;
-    /// a custom layer mixing the images of a batch in eval mode must not be used with infer). One caveat on "bit for
-    /// bit": Linear multiplies through Eigen, which picks its algorithm by the matrix sizes, so with a Linear layer
-    /// infer's output equals forward's to rounding (Conv2d's products are per image and are exact). Needs eval mode, since
-    /// training mode mixes the images (BatchNorm's batch statistics) and keeps caches for backward; nothing is kept
-    /// for a backward after infer. x: [N, …] → the last layer's output, [N, …].
-    const Tensor<T>& infer(const Tensor<T>& x, std::size_t images_per_thread = 16) {
+    /// Eval-mode forward for inference (evaluation, prediction): forward(x)'s eval-mode result, computed so that the
+    /// activations stay in the cores' caches. forward runs the whole batch through one layer after another, so a batch
+    /// of 128 MNIST images streams ~10 MB of activations through memory at every layer, and every layer is one
+    /// hand-off between the threads. infer gives each thread a contiguous share of the batch (chunk_of) and runs it,
+    /// images_per_thread images at a time (default 8), through all the layers with their infer_into (layer.hpp):
+    /// one hand-off per call, a slice's activations in the core's own L2. A model with a layer lacking infer_into
+    /// runs forward on slices of images_per_thread × num_threads() images instead (the layers' own threads).
+    /// The same numbers as forward, bit for bit, except after layers whose Eigen expressions are evaluated
+    /// differently for different batch sizes or addresses: Linear (Eigen picks its product algorithm by the matrix
+    /// sizes) and Sigmoid (Eigen's vectorised exp differs in the last bit from the scalar one it uses for the ends
+    /// of an array) agree with forward to rounding. Every layer must compute each image independently in eval mode
+    /// (true of every minitorch layer; a custom layer mixing the images of a batch must not be used with infer).
+    /// Needs eval mode: training mode mixes the images (BatchNorm's batch statistics) and keeps caches for backward;
+    /// nothing is kept for a backward after infer. x: [N, …] → the last layer's output, [N, …], valid until the next
+    /// infer.
+    const Tensor<T>& infer(const Tensor<T>& x, std::size_t images_per_thread = 8) {
         if (layers_.empty()) throw std::logic_error("Sequential: infer on an empty container");
         if (is_training())
             throw std::logic_error("Sequential::infer: the container is in training mode; call eval() first (or use "
                                    "forward to train)");
         if (images_per_thread == 0) throw std::invalid_argument("Sequential::infer: images_per_thread must be ≥ 1");
         if (x.rank() == 0) throw std::invalid_argument("Sequential::infer: expected a batch [N, …], got a scalar");
-        const std::size_t N = x.dim(0), slice = images_per_thread * num_threads();
-        if (N <= slice) return forward(x);
-        const std::size_t in_per_image = x.size() / N;
-        Shape slice_shape = x.shape();
-        for (std::size_t begin = 0; begin < N; begin += slice) {
-            const std::size_t n = std::min(slice, N - begin);
-            slice_shape[0] = n;
-            infer_slice_.resize(slice_shape);
-            std::copy_n(x.data() + begin * in_per_image, n * in_per_image, infer_slice_.data());
-            const Tensor<T>& y = forward(infer_slice_);
-            if (y.rank() == 0 || y.dim(0) != n)
-                throw std::logic_error("Sequential::infer: the output of a slice of " + std::to_string(n) +
-                                       " images has shape " + to_string(y.shape()) +
-                                       ", not [" + std::to_string(n) + ", …]: infer needs layers that keep the batch "
-                                       "as the first dimension; use forward");
-            if (begin == 0) {
-                Shape out_shape = y.shape();
-                out_shape[0] = N;
-                infer_out_.resize(out_shape);
-            }
-            const std::size_t out_per_image = infer_out_.size() / N;
-            if (y.size() != n * out_per_image)
-                throw std::logic_error("Sequential::infer: slices of the batch gave outputs of different shapes (" +
-                                       to_string(y.shape()) + " for " + std::to_string(n) + " images); use forward");
-            std::copy_n(y.data(), y.size(), infer_out_.data() + begin * out_per_image);
-        }
-        return infer_out_;
+        const bool per_thread =
+            std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_infer_into(); });
+        return per_thread ? infer_per_thread(x, images_per_thread)
+                          : infer_in_slices(x, images_per_thread * num_threads());
     }
 
     // dy: the last output's shape → dx: the first input's shape. Parameter gradients accumulate in every layer.
@@ -249,6 +229,9 @@ private:
         virtual std::string describe() const = 0;
         virtual Shape output_shape(const Shape& in) const = 0;
         virtual Window window() const = 0;
+        /// The layer's infer_into, when it has one (can_infer_into()).
+        virtual bool can_infer_into() const = 0;
+        virtual const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const = 0;
     };
 
     template <Layer L>
@@ -287,9 +270,79 @@ private:
             else
                 return Window{};
         }
+        bool can_infer_into() const override {
+            return requires(const L& l, const Tensor<T>& x, Tensor<T>& y) { l.infer_into(x, y); };
+        }
+        const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y_out) const override {
+            if constexpr (requires { layer.infer_into(x, y_out); })
+                return layer.infer_into(x, y_out);
+            else
+                throw std::logic_error(layer.describe() + " has no infer_into");
+        }
         L layer;
         Tensor<T> y, dx;  // only used by layers that return by value
     };
+
+    /// infer with every layer's infer_into: thread t runs images chunk_of(N, threads, t), `slice` at a time.
+    const Tensor<T>& infer_per_thread(const Tensor<T>& x, std::size_t slice) {
+        const std::size_t N = x.dim(0), in_per_image = x.size() / N;
+        Shape out_shape = output_shape(x.shape());  // checks the shapes (each layer's messages) before any work
+        if (out_shape.empty() || out_shape[0] != N) throw_not_batch_first(N, out_shape);
+        infer_out_.resize(out_shape);
+        const std::size_t out_per_image = infer_out_.size() / N;
+        const std::size_t threads = num_threads();
+        if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+            Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, then two to alternate
+            Shape slice_shape = x.shape();
+            for (std::size_t first = begin; first < end; first += slice) {
+                const std::size_t n = std::min(slice, end - first);
+                slice_shape[0] = n;
+                buffers[0].resize(slice_shape);
+                std::copy_n(x.data() + first * in_per_image, n * in_per_image, buffers[0].data());
+                const Tensor<T>* cur = &buffers[0];
+                for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
+                    cur = &layer->infer_into(*cur, cur == &buffers[1] ? buffers[2] : buffers[1]);
+                if (cur->rank() == 0 || cur->dim(0) != n || cur->size() != n * out_per_image)
+                    throw_not_batch_first(n, cur->shape());
+                std::copy_n(cur->data(), cur->size(), infer_out_.data() + first * out_per_image);
+            }
+        });
+        return infer_out_;
+    }
+
+    /// infer for models with a layer lacking infer_into: forward on slices of `slice` images.
+    const Tensor<T>& infer_in_slices(const Tensor<T>& x, std::size_t slice) {
+        const std::size_t N = x.dim(0);
+        if (N <= slice) return forward(x);
+        const std::size_t in_per_image = x.size() / N;
+        Shape slice_shape = x.shape();
+        for (std::size_t begin = 0; begin < N; begin += slice) {
+            const std::size_t n = std::min(slice, N - begin);
+            slice_shape[0] = n;
+            infer_buffers_.resize(std::max<std::size_t>(infer_buffers_.size(), 1));
+            infer_buffers_[0].resize(slice_shape);
+            std::copy_n(x.data() + begin * in_per_image, n * in_per_image, infer_buffers_[0].data());
+            const Tensor<T>& y = forward(infer_buffers_[0]);
+            if (begin == 0) {
+                if (y.rank() == 0 || y.dim(0) != n) throw_not_batch_first(n, y.shape());
+                Shape out_shape = y.shape();
+                out_shape[0] = N;
+                infer_out_.resize(out_shape);
+            }
+            if (y.rank() == 0 || y.dim(0) != n || y.size() != n * (infer_out_.size() / N))
+                throw_not_batch_first(n, y.shape());
+            std::copy_n(y.data(), y.size(), infer_out_.data() + begin * (infer_out_.size() / N));
+        }
+        return infer_out_;
+    }
+
+    [[noreturn]] static void throw_not_batch_first(std::size_t n, const Shape& got) {
+        throw std::logic_error("Sequential::infer: the output for " + std::to_string(n) + " images has shape " +
+                               to_string(got) + ", not [" + std::to_string(n) +
+                               ", …] with the same size per image: infer needs layers that keep the batch as the "
+                               "first dimension; use forward");
+    }
 
     void check_index(std::size_t index) const {
         if (index >= layers_.size())
@@ -316,7 +369,8 @@ private:
 
     std::vector<std::unique_ptr<Base>> layers_;
     Tensor<T> grad_buffers_[2];  // backward's alternating dx buffers (see backward)
-    Tensor<T> infer_slice_, infer_out_;  // infer: the current slice of the input; the whole batch's output
+    std::vector<Tensor<T>> infer_buffers_;  // infer: per thread, a slice of the input and two activation buffers
+    Tensor<T> infer_out_;                   // infer: the whole batch's output
 };
 
 }  // namespace minitorch

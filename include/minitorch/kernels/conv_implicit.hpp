@@ -37,7 +37,8 @@ constexpr bool conv_forward_implicit_applies(const ConvGeometry& g) noexcept {
 }
 
 /// Y[O, outH·outW] = W[O, C·kh·kw] · im2col(image), without building col; W row-major, image [C, H, W].
-/// Returns false, doing nothing, when !conv_forward_implicit_applies<T>(g): the caller then runs im2col + gemm_nn.
+/// Returns false, doing nothing, where conv_forward_implicit_applies is false for T and g: the caller then runs
+/// im2col + gemm_nn.
 template <class T>
 bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const ConvGeometry& g, T* y) {
     if (!conv_forward_implicit_applies<T>(g)) return false;
@@ -63,7 +64,7 @@ bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const
         detail::gemm::gemm_nn_rows(O, wide, K, weight, K, src, b_rows.data(), y_wide.data(), wide);
         for (std::size_t o = 0; o < O; ++o)
             for (std::size_t oh = 0; oh < out_h; ++oh)
-                std::copy_n(y_wide.data() + o * wide + oh * W, out_w, y + (o * out_h + oh) * out_w);
+                detail::copy_run(y + (o * out_h + oh) * out_w, y_wide.data() + o * wide + oh * W, out_w);
         return true;
     }
 #endif

@@ -33,6 +33,12 @@ public:
         has_cache_ = is_training();  // backward reads y: y > 0 exactly where x > 0
         return y_;
     }
+    /// forward's values on the calling thread, into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(x.shape());
+        y.array() = x.array().max(T(0));
+        return y;
+    }
 
     // dy: y's shape → dx.   dx = dy · 1[x > 0]   (the subgradient at x = 0 is taken as 0, as PyTorch does)
     const Tensor<T>& backward(const Tensor<T>& dy) {
@@ -72,6 +78,12 @@ public:
         y_.array() = T(1) / (T(1) + (-x.array()).exp());
         has_cache_ = is_training();  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
         return y_;
+    }
+    /// forward's values (to the last bit of Eigen's exp, see Sequential::infer) into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(x.shape());
+        y.array() = T(1) / (T(1) + (-x.array()).exp());
+        return y;
     }
 
     // dy → dx.   dx = dy · y · (1 − y)

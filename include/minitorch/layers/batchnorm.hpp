@@ -307,6 +307,17 @@ class BatchNorm : public TrainingMode {
     /// running_var: [C]
     void set_running_var(const Tensor<T>& v) { assign_parameter(running_var_, v, describe() + ".set_running_var"); }
 
+    /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        const auto runs = detail::ChannelRuns::of(x.dim(0), opt_.features, spatial_size(x.shape()));
+        if (runs.inner == 1)
+            normalise_eval<false>(x.data(), y.data(), runs, 0, opt_.features, 0, runs.runs);
+        else
+            normalise_eval<true>(x.data(), y.data(), runs, 0, opt_.features, 0, runs.runs);
+        return y;
+    }
+
   private:
     const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
         y_.resize(output_shape(x.shape()));
@@ -316,9 +327,9 @@ class BatchNorm : public TrainingMode {
             has_cache_ = false;
             input_.clear();
             if (runs.inner == 1)
-                forward_eval<false>(x, runs);
+                forward_eval<false>(x, y_, runs);
             else
-                forward_eval<true>(x, runs);
+                forward_eval<true>(x, y_, runs);
             return y_;
         }
         count_ = batch * spatial;
@@ -403,32 +414,36 @@ class BatchNorm : public TrainingMode {
         });
     }
 
+    /// Eval mode: y = (x − running_mean)·scale + β per channel, scale = γ/√(running_var + ε), on the runs (images)
+    /// [r_begin, r_end) of channels [c_begin, c_end). (x − running_mean)·scale + β rather than
+    /// x·scale + (β − running_mean·scale): the subtraction of two T values is exact for x near the mean, where the
+    /// folded form cancels (PyTorch folds).
     template <bool Strided>
-    void forward_eval(const Tensor<T>& x, const detail::ChannelRuns& runs) {
-        const T* xp = x.data();
-        T* yp = y_.data();
-        // Per channel: (x − running_mean)·scale + β rather than x·scale + (β − running_mean·scale): the subtraction
-        // of two T values is exact for x near the mean, where the folded form cancels (PyTorch folds).
-        eval_scale_.resize(opt_.features);
-        for (std::size_t c = 0; c < opt_.features; ++c)
-            eval_scale_[c] = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
-        const auto normalise_run = [&](std::size_t c, std::size_t r) {
-            const std::size_t at = runs.start(c, r);
-            detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
-                (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - running_mean_[c]) * eval_scale_[c] +
-                static_cast<T>(beta(c));
-        };
+    void normalise_eval(const T* xp, T* yp, const detail::ChannelRuns& runs, std::size_t c_begin, std::size_t c_end,
+                        std::size_t r_begin, std::size_t r_end) const {
+        for (std::size_t c = c_begin; c < c_end; ++c) {
+            const T scale = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
+            const T mean = running_mean_[c], shift = static_cast<T>(beta(c));
+            for (std::size_t r = r_begin; r < r_end; ++r) {
+                const std::size_t at = runs.start(c, r);
+                detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
+                    (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - mean) * scale + shift;
+            }
+        }
+    }
+
+    template <bool Strided>
+    void forward_eval(const Tensor<T>& x, Tensor<T>& y, const detail::ChannelRuns& runs) const {
         if (runs.runs == 1) {  // [N, C]: one strided run per channel; split the channels
             parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
-                for (std::size_t c = begin; c < end; ++c) normalise_run(c, 0);
+                normalise_eval<Strided>(x.data(), y.data(), runs, begin, end, 0, 1);
             });
             return;
         }
         // [N, C, spatial]: split the images, as the layer before (a Conv2d) did, so each thread normalises the
         // activations it just wrote, from its own core's cache. Every run is computed as in the channel split.
         parallel_for(runs.runs, [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t r = begin; r < end; ++r)
-                for (std::size_t c = 0; c < opt_.features; ++c) normalise_run(c, r);
+            normalise_eval<Strided>(x.data(), y.data(), runs, 0, opt_.features, begin, end);
         });
     }
 
@@ -482,7 +497,6 @@ class BatchNorm : public TrainingMode {
     std::vector<double> inv_std_;                        // cache: 1/√(σ² + eps) per channel, [C]
     Tensor<T> xhat_;                                     // cache: x̂, x's shape (affine, not borrowing; else y_ is x̂)
     std::vector<T> mu_hi_, mu_lo_;                       // cache: the batch mean μ = mu_hi + mu_lo per channel, [C]
-    std::vector<T> eval_scale_;                          // eval mode: γ / √(running_var + ε) per channel, [C]
     InputCache<T> input_;                                // cache when borrowing: x (see forward_borrowing)
     bool borrowed_ = false;                              // the cache is x (borrowed), not x̂
     std::size_t count_ = 0;                              // cache: n = N·H·W of the cached forward

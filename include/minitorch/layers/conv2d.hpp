@@ -104,6 +104,19 @@ class Conv2d : public TrainingMode {
     const Tensor<T>& forward(const Tensor<T>& x) { return forward_impl(x, false); }
     /// forward, keeping a pointer to x instead of a copy: x must stay alive and unchanged until backward has run.
     const Tensor<T>& forward_borrowing(const Tensor<T>& x) { return forward_impl(x, true); }
+    /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into); col, when needed, in a per-thread
+    /// scratch buffer.
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        const ConvGeometry g = geometry(x.shape());
+        const std::size_t image = g.channels * g.height * g.width, out_image = opt_.out * g.col_cols();
+        thread_local std::vector<T> col;
+        if (!conv_forward_implicit_applies<T>(g) && !g.is_identity() && col.size() < g.col_rows() * g.col_cols())
+            col.resize(g.col_rows() * g.col_cols());
+        for (std::size_t n = 0; n < x.dim(0); ++n)
+            forward_image(x.data() + n * image, g, col.data(), y.data() + n * out_image);
+        return y;
+    }
 
     // dy: [N, O, outH, outW] → dx: [N, C, H, W].
     //   per image: col = im2col(x_n) (recomputed), dW += dY_n·colᵀ, db += dY_n·1, dcol = Wᵀ·dY_n, dx_n = col2im(dcol)
@@ -235,7 +248,6 @@ class Conv2d : public TrainingMode {
         else
             copy = input_.own(x.shape()).data();
         ensure_thread_buffers();
-        const ConstVectorMap b(bias_.data(), opt_.bias ? O : 0);
         const Shape col_shape{K, L};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             Tensor<T>& col = col_[t];
@@ -243,17 +255,21 @@ class Conv2d : public TrainingMode {
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 if (copy) std::copy(xn, xn + image, copy + n * image);
-                T* yn = y_.data() + n * O * L;  // y[n]: [O, L]
-                // Y_n = W·col: without col where kernels/conv_implicit.hpp applies (float, stride 1; the same numbers)
-                if (!conv_forward_implicit(weight_.data(), O, xn, g, yn)) {
-                    if (!g.is_identity()) im2col(xn, g, col.data());  // col: [K, L]
-                    const T* C = g.is_identity() ? xn : col.data();  // 1×1, s=1, p=0: col is x_n itself
-                    gemm_nn(O, L, K, weight_.data(), K, 1, C, L, yn, L, false);  // kernels/gemm.hpp
-                }
-                if (opt_.bias) Map(yn, O, L).colwise() += b;
+                forward_image(xn, g, col.data(), y_.data() + n * O * L);
             }
         });
         return y_;
+    }
+
+    /// One image: yn [O, L] = W·col + b·1ᵀ, col = im2col(xn) [K, L] written into `col` — or no col at all where
+    /// kernels/conv_implicit.hpp applies (float, stride 1: the same numbers), or xn itself (1×1, s = 1, p = 0).
+    void forward_image(const T* xn, const ConvGeometry& g, T* col, T* yn) const {
+        const std::size_t O = opt_.out, K = g.col_rows(), L = g.col_cols();
+        if (!conv_forward_implicit(weight_.data(), O, xn, g, yn)) {
+            if (!g.is_identity()) im2col(xn, g, col);
+            gemm_nn(O, L, K, weight_.data(), K, 1, g.is_identity() ? xn : col, L, yn, L, false);  // kernels/gemm.hpp
+        }
+        if (opt_.bias) Map(yn, O, L).colwise() += ConstVectorMap(bias_.data(), O);
     }
 
     /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.

@@ -145,6 +145,9 @@ class Dropout : public TrainingMode {
 
     // x: any shape [N, ...] → y: x's shape.
     //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (x itself is returned; nothing cached)
+    /// Eval mode's identity (layer.hpp: infer_into): x itself, as forward returns it; y is not touched.
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& /*y*/) const { return x; }
+
     const Tensor<T>& forward(const Tensor<T>& x) {
         if (!is_training()) {  // identity: hand back the input itself rather than copy it (see layer.hpp)
             has_cache_ = false;

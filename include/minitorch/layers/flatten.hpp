@@ -31,6 +31,12 @@ class Flatten : public TrainingMode {
     }
 
     // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
+    /// forward's values into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        std::copy(x.begin(), x.end(), y.begin());
+        return y;
+    }
     const Tensor<T>& forward(const Tensor<T>& x) {
         y_.resize(output_shape(x.shape()));
         std::copy(x.begin(), x.end(), y_.begin());

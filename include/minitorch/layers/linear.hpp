@@ -48,14 +48,21 @@ public:
 
     // x: [N, in] → y: [N, out].   y = x·Wᵀ + b
     const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(output_shape(x.shape()));
-        const std::size_t n = x.dim(0);
-        auto Y = y_.matrix(n, opt_.out);
-        Y.noalias() = x.matrix(n, opt_.in) * weight_.matrix(opt_.out, opt_.in).transpose();
-        if (opt_.bias) Y.rowwise() += bias_.matrix(1, opt_.out).row(0);
+        infer_into(x, y_);
         has_cache_ = is_training();
         if (has_cache_) x_ = x;  // backward needs x for dW
         return y_;
+    }
+
+    /// forward's values (forward computes them here) into y (layer.hpp: infer_into). Eigen picks its product
+    /// algorithm by the sizes, so the rows of a slice of a batch may round differently from the whole batch's.
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        const std::size_t n = x.dim(0);
+        auto Y = y.matrix(n, opt_.out);
+        Y.noalias() = x.matrix(n, opt_.in) * weight_.matrix(opt_.out, opt_.in).transpose();
+        if (opt_.bias) Y.rowwise() += bias_.matrix(1, opt_.out).row(0);
+        return y;
     }
 
     // dy: [N, out] → dx: [N, in].   dx = dy·W,  dW += dyᵀ·x,  db += Σ_n dy[n, :]

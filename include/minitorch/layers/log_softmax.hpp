@@ -50,6 +50,12 @@ class LogSoftmax : public TrainingMode {
     }
 
     // x: [N, C] → y: [N, C].   y = x − m − log Σ_j exp(x_j − m) per row (cached: y, whose exp is the softmax)
+    /// forward's values into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        output_shape(x.shape());
+        log_softmax_rows(x, y);
+        return y;
+    }
     const Tensor<T>& forward(const Tensor<T>& x) {
         output_shape(x.shape());
         log_softmax_rows(x, y_);

@@ -83,58 +83,20 @@ class MaxPool2d : public TrainingMode {
     const Tensor<T>& forward(const Tensor<T>& x) {
         y_.resize(output_shape(x.shape()));
         has_cache_ = is_training();
-        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y_.dim(2), out_w = y_.dim(3);
-        const std::size_t k = geo_.kernel, s = geo_.stride;
         if (has_cache_) {
             argmax_.resize(y_.size());
             x_shape_ = x.shape();
         }
-        // offset[w] = position of window element w (row-major) relative to the window's top-left pixel, so the
-        // inner loop needs no division by k.
-        if (!has_cache_ && k == 2 && s == 2) {  // eval mode, the common 2 × 2 pool: values only, no argmax
-            parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
-                for (std::size_t p = begin; p < end; ++p)
-                    for (std::size_t oh = 0; oh < out_h; ++oh)
-                        max_of_2x2_windows(x.data() + p * H * W + 2 * oh * W, W, y_.data() + (p * out_h + oh) * out_w,
-                                           out_w);
-            });
-            return y_;
-        }
-        std::size_t offset[64] = {};
-        for (std::size_t w = 0; w < std::min<std::size_t>(k * k, 64); ++w) offset[w] = (w / k) * W + w % k;
         parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t p = begin; p < end; ++p) {
-                const T* in = x.data() + p * H * W;
-                T* out = y_.data() + p * out_h * out_w;
-                std::size_t* arg = has_cache_ ? argmax_.data() + p * out_h * out_w : nullptr;
-                for (std::size_t oh = 0; oh < out_h; ++oh)
-                    for (std::size_t ow = 0; ow < out_w; ++ow) {
-                        const T* window = in + oh * s * W + ow * s;  // the window's top-left pixel
-                        std::size_t best;  // flat index of the first maximum within the window
-                        T m;
-                        if (k * k <= 64) {
-                            const std::size_t w = k == 2 ? first_max_in_window<2>(window, W, k)
-                                                         : first_max_in_window<0>(window, W, k);
-                            best = oh * s * W + ow * s + offset[w];
-                            m = in[best];
-                        } else {  // windows of more than 64 elements: the plain scan
-                            best = oh * s * W + ow * s;
-                            m = in[best];
-                            for (std::size_t i = 0; i < k; ++i)
-                                for (std::size_t j = 0; j < k; ++j) {
-                                    const std::size_t at = (oh * s + i) * W + ow * s + j;
-                                    if (in[at] > m || std::isnan(in[at])) {  // strict >: ties keep the first
-                                        m = in[at];
-                                        best = at;
-                                    }
-                                }
-                        }
-                        out[oh * out_w + ow] = m;
-                        if (arg) arg[oh * out_w + ow] = best;
-                    }
-            }
+            pool_planes(x, y_, begin, end, has_cache_ ? argmax_.data() : nullptr);
         });
         return y_;
+    }
+    /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        pool_planes(x, y, 0, x.dim(0) * x.dim(1), nullptr);
+        return y;
     }
 
     // dy: [N, C, outH, outW] → dx: [N, C, H, W].   dx[p, argmax[p, q]] += dy[p, q]; zero elsewhere.
@@ -181,6 +143,56 @@ class MaxPool2d : public TrainingMode {
         for (std::size_t i = 0; i < k; ++i)
             for (std::size_t j = 0; j < k; ++j) max_bits |= std::uint64_t{window[i * W + j] == m} << (i * k + j);
         return static_cast<std::size_t>(std::countr_zero(nan_bits ? nan_bits : max_bits));
+    }
+
+    /// Planes [begin, end) of x [N, C, H, W] (plane p = (n, c)) into y [N, C, outH, outW], and with argmax (training)
+    /// the flat index ih·W + iw of each window's first maximum. Without argmax the 2 × 2, stride-2 pool takes the
+    /// values-only path (max_of_2x2_windows).
+    void pool_planes(const Tensor<T>& x, Tensor<T>& y, std::size_t begin, std::size_t end,
+                     std::size_t* argmax) const {
+        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y.dim(2), out_w = y.dim(3);
+        const std::size_t k = geo_.kernel, s = geo_.stride;
+        if (!argmax && k == 2 && s == 2) {  // eval mode, the common 2 × 2 pool: values only, no argmax
+            for (std::size_t p = begin; p < end; ++p)
+                for (std::size_t oh = 0; oh < out_h; ++oh)
+                    max_of_2x2_windows(x.data() + p * H * W + 2 * oh * W, W, y.data() + (p * out_h + oh) * out_w,
+                                       out_w);
+            return;
+        }
+        // offset[w] = position of window element w (row-major) relative to the window's top-left pixel, so the
+        // inner loop needs no division by k.
+        std::size_t offset[64] = {};
+        for (std::size_t w = 0; w < std::min<std::size_t>(k * k, 64); ++w) offset[w] = (w / k) * W + w % k;
+        for (std::size_t p = begin; p < end; ++p) {
+            const T* in = x.data() + p * H * W;
+            T* out = y.data() + p * out_h * out_w;
+            std::size_t* arg = argmax ? argmax + p * out_h * out_w : nullptr;
+            for (std::size_t oh = 0; oh < out_h; ++oh)
+                for (std::size_t ow = 0; ow < out_w; ++ow) {
+                    const T* window = in + oh * s * W + ow * s;  // the window's top-left pixel
+                    std::size_t best;  // flat index of the first maximum within the window
+                    T m;
+                    if (k * k <= 64) {
+                        const std::size_t w =
+                            k == 2 ? first_max_in_window<2>(window, W, k) : first_max_in_window<0>(window, W, k);
+                        best = oh * s * W + ow * s + offset[w];
+                        m = in[best];
+                    } else {  // windows of more than 64 elements: the plain scan
+                        best = oh * s * W + ow * s;
+                        m = in[best];
+                        for (std::size_t i = 0; i < k; ++i)
+                            for (std::size_t j = 0; j < k; ++j) {
+                                const std::size_t at = (oh * s + i) * W + ow * s + j;
+                                if (in[at] > m || std::isnan(in[at])) {  // strict >: ties keep the first
+                                    m = in[at];
+                                    best = at;
+                                }
+                            }
+                    }
+                    out[oh * out_w + ow] = m;
+                    if (arg) arg[oh * out_w + ow] = best;
+                }
+        }
     }
 
     /// One output row of a 2 × 2, stride-2 pool in eval mode: out[j] = the value the training path picks for window
@@ -261,23 +273,15 @@ class AvgPool2d : public TrainingMode {
         y_.resize(output_shape(x.shape()));
         has_cache_ = is_training();
         if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape: the mean is linear
-        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y_.dim(2), out_w = y_.dim(3);
-        const std::size_t k = geo_.kernel, s = geo_.stride;
-        const T scale = T(1) / static_cast<T>(k * k);
-        parallel_for(x.dim(0) * x.dim(1), [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t p = begin; p < end; ++p) {
-                const T* in = x.data() + p * H * W;
-                T* out = y_.data() + p * out_h * out_w;
-                for (std::size_t oh = 0; oh < out_h; ++oh)
-                    for (std::size_t ow = 0; ow < out_w; ++ow) {
-                        T sum = T(0);
-                        for (std::size_t i = 0; i < k; ++i)
-                            for (std::size_t j = 0; j < k; ++j) sum += in[(oh * s + i) * W + ow * s + j];
-                        out[oh * out_w + ow] = sum * scale;
-                    }
-            }
-        });
+        parallel_for(x.dim(0) * x.dim(1),
+                     [&](std::size_t begin, std::size_t end, std::size_t) { pool_planes(x, y_, begin, end); });
         return y_;
+    }
+    /// forward's values on the calling thread, into y (layer.hpp: infer_into).
+    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        y.resize(output_shape(x.shape()));
+        pool_planes(x, y, 0, x.dim(0) * x.dim(1));
+        return y;
     }
 
     // dy: [N, C, outH, outW] → dx: [N, C, H, W].   dx[p, oh·s + i, ow·s + j] += dy[p, oh, ow] / k²
@@ -306,6 +310,24 @@ class AvgPool2d : public TrainingMode {
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
   private:
+    /// Planes [begin, end) of x [N, C, H, W] (plane p = (n, c)) into y [N, C, outH, outW].
+    void pool_planes(const Tensor<T>& x, Tensor<T>& y, std::size_t begin, std::size_t end) const {
+        const std::size_t H = x.dim(2), W = x.dim(3), out_h = y.dim(2), out_w = y.dim(3);
+        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const T scale = T(1) / static_cast<T>(k * k);
+        for (std::size_t p = begin; p < end; ++p) {
+            const T* in = x.data() + p * H * W;
+            T* out = y.data() + p * out_h * out_w;
+            for (std::size_t oh = 0; oh < out_h; ++oh)
+                for (std::size_t ow = 0; ow < out_w; ++ow) {
+                    T sum = T(0);
+                    for (std::size_t i = 0; i < k; ++i)
+                        for (std::size_t j = 0; j < k; ++j) sum += in[(oh * s + i) * W + ow * s + j];
+                    out[oh * out_w + ow] = sum * scale;
+                }
+        }
+    }
+
     AvgPool2dOptions opt_;
     detail::PoolGeometry geo_;
     Shape x_shape_;  // cache: the input shape
