@@ -222,7 +222,7 @@ TEST_CASE("Sequential::infer gives forward's numbers bit for bit, in slices, wit
         const Tensor<float> expected = cnn.forward(images);
         CHECK(cnn.infer(images, 4) == expected);
         CHECK(cnn.infer(images) == expected);  // default slices (8 images at a time per thread)
-        CHECK(cnn.infer(images, 64) == expected);  // one slice: forward itself
+        CHECK(cnn.infer(images, 64) == expected);  // one slice per thread
         CHECK(expected.array().abs().minCoeff() > 0.0f);  // log-probabilities: a real output, not zeros
         // Linear, BatchNorm1d, Sigmoid on [N, features]. Linear's Eigen product switches algorithms with the matrix
         // sizes (coefficient-wise below ~20 rows + columns + depth, blocked GEMM above), so a slice's rows may round
@@ -348,6 +348,7 @@ TEST_CASE("Sequential::infer: errors") {
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(Sequential<float>().infer(x), "Sequential: infer on an empty container", std::logic_error);
     CHECK(net.infer(x, 3).shape() == Shape{40, 2});
+    CHECK(net.infer(Tensor<float>({0, 3})).shape() == Shape{0, 2});  // an empty batch
     // nothing is kept for backward
     CHECK_THROWS_AS(net.backward(Tensor<float>({40, 2})), std::logic_error);
 }

@@ -285,11 +285,12 @@ private:
 
     /// infer with every layer's infer_into: thread t runs images chunk_of(N, threads, t), `slice` at a time.
     const Tensor<T>& infer_per_thread(const Tensor<T>& x, std::size_t slice) {
-        const std::size_t N = x.dim(0), in_per_image = x.size() / N;
+        const std::size_t N = x.dim(0);
         Shape out_shape = output_shape(x.shape());  // checks the shapes (each layer's messages) before any work
         if (out_shape.empty() || out_shape[0] != N) throw_not_batch_first(N, out_shape);
         infer_out_.resize(out_shape);
-        const std::size_t out_per_image = infer_out_.size() / N;
+        if (N == 0) return infer_out_;  // an empty batch: an empty output of the right shape
+        const std::size_t in_per_image = x.size() / N, out_per_image = infer_out_.size() / N;
         const std::size_t threads = num_threads();
         if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {

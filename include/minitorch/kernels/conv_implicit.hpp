@@ -1,5 +1,5 @@
 // minitorch/kernels/conv_implicit.hpp — Conv2d's forward product without the col matrix (stride 1, float, AVX-512).
-// Tests: tests/test_im2col.cpp (bit for bit against im2col + gemm_nn). Benchmarks: bench/bench_conv.cpp (forward).
+// Tests: tests/test_conv_implicit.cpp (bit for bit against im2col + gemm_nn). Benchmarks: bench/bench_conv.cpp (forward).
 //
 // At stride 1, row (c, i, j) of col = im2col(x) holds x[c, oh + i, ow + j] for the outputs (oh, ow). Index the
 // outputs "wide" instead, n = oh·W + ow with the image's row length W (ow running on past outW into columns that are

@@ -198,7 +198,8 @@ class MaxPool2d : public TrainingMode {
     /// One output row of a 2 × 2, stride-2 pool in eval mode: out[j] = the value the training path picks for window
     /// j (rows `top` and top + W, columns 2j, 2j + 1): the first maximum in row-major order, or the first NaN. A
     /// running maximum that replaces only on "greater, or NaN" and never replaces a NaN gives exactly that value, and
-    /// is branch-free, so GCC vectorises the loop (the training path must also find where the maximum is).
+    /// needs no position (the training path must also find where the maximum is): 16 windows per AVX-512 step in
+    /// float, a plain loop otherwise.
     static void max_of_2x2_windows(const T* top, std::size_t W, T* out, std::size_t out_w) {
         const T* bottom = top + W;
         const auto take = [](T m, T v) { return (v > m || v != v) && m == m ? v : m; };
