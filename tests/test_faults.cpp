@@ -311,6 +311,38 @@ TEST_CASE("mnist: a checkpoint save on a full disk exits 1 naming file and reaso
     CHECK(read_bytes(ckpt) == before);
 }
 
+TEST_CASE("mnist: --csv or --plot into a folder nobody may write is refused at start-up, naming the file") {
+    if (!fs::is_directory("/sys/kernel")) {
+        MESSAGE("no /sys/kernel here: skipped");
+        return;
+    }
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    const std::string csv = "/sys/kernel/minitorch-test-metrics.csv", png = "/sys/kernel/minitorch-test-curves.png";
+    // The message a failed write of the file would give, with its temporary name, before any epoch is trained.
+    const auto refused = [](const std::string& output, const std::string& path, const std::string& what,
+                            const std::string& tmp) {
+        const std::string start = "mnist: error: " + path + ": cannot write the " + what + ": cannot create " + tmp;
+        const std::size_t at = output.find(start);
+        const std::regex reason(R"(: (Permission denied|Read-only file system)\n)");
+        return at != std::string::npos && std::regex_match(output.substr(at + start.size()), reason);
+    };
+    const Run bad_csv = mnist("--data " + q(dir.path / "data") + one_epoch + " --csv " + q(csv));
+    INFO(bad_csv.output);
+    CHECK(bad_csv.status == 1);
+    CHECK(refused(bad_csv.output, csv, "metrics file", csv + ".tmp"));
+    CHECK(bad_csv.output.find("EPOCH: 1") == std::string::npos);
+
+    const fs::path good_csv = dir.path / "metrics.csv";
+    const Run bad_plot =
+        mnist("--data " + q(dir.path / "data") + one_epoch + " --csv " + q(good_csv) + " --plot " + q(png));
+    INFO(bad_plot.output);
+    CHECK(bad_plot.status == 1);
+    CHECK(refused(bad_plot.output, png, "plot", png + ".tmp.png"));
+    CHECK(bad_plot.output.find("EPOCH: 1") == std::string::npos);
+    CHECK_FALSE(fs::exists(good_csv));  // nothing written before the refusal
+}
+
 TEST_CASE("mnist: a checkpoint save into a folder nobody may write exits 1 naming the file and the reason") {
     if (!fs::is_directory("/sys/kernel")) {
         MESSAGE("no /sys/kernel here: skipped");

@@ -106,13 +106,17 @@ std::string fmt(const char* format, double v) {
     return buf;
 }
 
+/// The temporary files the metrics CSV and the plot are written to before they are renamed into place.
+std::string csv_temporary(const std::string& csv) { return csv + ".tmp"; }
+std::string plot_temporary(const std::string& png) { return png + ".tmp.png"; }
+
 /// Renders loss and accuracy curves from the metrics CSV with gnuplot; says so and returns when gnuplot is missing.
 void plot_curves(const std::string& csv, const std::string& png, Log& log) {
     if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
         log.line("gnuplot not found: skipped the plot (scripts/setup --train installs gnuplot-nox)");
         return;
     }
-    const std::string tmp = png + ".tmp.png";
+    const std::string tmp = plot_temporary(png);
     const std::string script =
         "set terminal pngcairo size 1100,420 font ',10'\n"
         "set output '" + tmp + "'\n"
@@ -143,13 +147,32 @@ void plot_curves(const std::string& csv, const std::string& png, Log& log) {
 
 /// Writes the metrics CSV atomically (all rows so far), so an interrupted run leaves the previous complete file.
 void write_csv(const std::string& path, const std::string& contents) {
-    const std::string tmp = path + ".tmp";
+    const std::string tmp = csv_temporary(path);
     {
         std::ofstream out(tmp, std::ios::out | std::ios::trunc);
+        if (!out) {
+            const int err = errno;
+            throw std::runtime_error(path + ": cannot write the metrics file: cannot create " + tmp + ": " +
+                                     std::strerror(err));
+        }
         out << contents;
-        if (!out.flush()) throw std::runtime_error(path + ": cannot write the metrics file");
+        if (!out.flush()) throw std::runtime_error(path + ": cannot write the metrics file: cannot write " + tmp);
     }
     fs::rename(tmp, path);
+}
+
+/// Refuses a --csv or --plot location that cannot be written at start-up, not after the first epoch (the CSV) or
+/// the last (the plot): creates and removes a trial file under the writer's own temporary name, so the message is
+/// the one the write itself would give (`<path>: cannot write the <what>: cannot create <tmp>: <reason>`).
+void check_can_write(const std::string& path, const std::string& tmp, const std::string& what) {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        const int err = errno;
+        throw std::runtime_error(path + ": cannot write the " + what + ": cannot create " + tmp + ": " +
+                                 std::strerror(err));
+    }
+    ::close(fd);
+    ::unlink(tmp.c_str());
 }
 
 /// The network is built for 28×28 images (its pooling reduces 6×6 maps to 1×1): any other size is refused before
@@ -177,6 +200,9 @@ void check_can_save(const std::string& path) {
 
 int train_or_evaluate(const Config& cfg, Log& log) {
     if (!cfg.save.empty() && !cfg.eval_only) check_can_save(cfg.save);
+    if (!cfg.csv.empty() && !cfg.eval_only) check_can_write(cfg.csv, csv_temporary(cfg.csv), "metrics file");
+    if (!cfg.plot.empty() && !cfg.csv.empty() && !cfg.eval_only)
+        check_can_write(cfg.plot, plot_temporary(cfg.plot), "plot");
     log.line("minitorch MNIST — " + now_utc());
     log.line("machine: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
              " hardware threads; minitorch threads: " + std::to_string(cfg.threads));
