@@ -40,7 +40,8 @@
 //       on the calling thread alone, from x and the parameters only, with no change to the layer (scratch
 //       space, if any, is per thread). So several threads may call it on the same layer at once: Sequential::infer
 //       runs each thread's share of a batch through all the layers this way, with no hand-off between threads per
-//       layer, when every layer has it (every minitorch layer does; else infer falls back to forward on slices).
+//       layer, when every layer has it (every minitorch layer does; else infer falls back to forward on slices;
+//       an infer_into returning by value instead of a reference counts as absent).
 //       It is called in any mode (the mode is the container's business) and computes the eval-mode result.
 //
 //   std::vector<ParameterRef<T>> parameters()

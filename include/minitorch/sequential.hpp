@@ -14,6 +14,7 @@
 #include "minitorch/tensor.hpp"
 
 #include <algorithm>
+#include <concepts>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -270,11 +271,14 @@ private:
             else
                 return Window{};
         }
-        bool can_infer_into() const override {
-            return requires(const L& l, const Tensor<T>& x, Tensor<T>& y) { l.infer_into(x, y); };
-        }
+        /// infer_into as layer.hpp defines it: const, returning a reference (to y or to x). One returning by value
+        /// would leave infer a reference to a temporary, so it counts as absent (infer falls back to slices).
+        static constexpr bool has_infer_into = requires(const L& l, const Tensor<T>& x, Tensor<T>& y) {
+            { l.infer_into(x, y) } -> std::same_as<const Tensor<T>&>;
+        };
+        bool can_infer_into() const override { return has_infer_into; }
         const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y_out) const override {
-            if constexpr (requires { layer.infer_into(x, y_out); })
+            if constexpr (has_infer_into)
                 return layer.infer_into(x, y_out);
             else
                 throw std::logic_error(layer.describe() + " has no infer_into");
