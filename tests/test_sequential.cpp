@@ -331,7 +331,8 @@ TEST_CASE("Sequential::infer without infer_into in every layer: forward on slice
         const int calls_before = net.at<Doubler>(1).forward_calls;
         CHECK(net.infer(x, 4) == expected);
         // ceil(21 / (4 · threads)) slices, each through the layers' forward
-        CHECK(net.at<Doubler>(1).forward_calls - calls_before == static_cast<int>((21 + 4 * threads - 1) / (4 * threads)));
+        const auto slices = static_cast<int>((21 + 4 * threads - 1) / (4 * threads));
+        CHECK(net.at<Doubler>(1).forward_calls - calls_before == slices);
     }
     set_num_threads(1);
 }

@@ -131,10 +131,29 @@ public:
                                    "forward to train)");
         if (images_per_thread == 0) throw std::invalid_argument("Sequential::infer: images_per_thread must be ≥ 1");
         if (x.rank() == 0) throw std::invalid_argument("Sequential::infer: expected a batch [N, …], got a scalar");
-        const bool per_thread =
-            std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_infer_into(); });
-        return per_thread ? infer_per_thread(x, images_per_thread)
-                          : infer_in_slices(x, images_per_thread * num_threads());
+        const std::size_t N = x.dim(0);
+        const Shape out_shape = output_shape(x.shape());  // checks the shapes (each layer's messages) before any work
+        if (out_shape.empty() || out_shape[0] != N) throw_not_batch_first(N, out_shape);
+        infer_out_.resize(out_shape);
+        if (N == 0) return infer_out_;  // an empty batch: an empty output of the right shape
+        const std::size_t threads = num_threads();
+        if (std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_infer_into(); })) {
+            if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
+            parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+                Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, two to alternate
+                infer_range(x, begin, end, images_per_thread, buffers[0], [&](const Tensor<T>& slice) {
+                    const Tensor<T>* cur = &slice;
+                    for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
+                        cur = &layer->infer_into(*cur, cur == &buffers[1] ? buffers[2] : buffers[1]);
+                    return cur;
+                });
+            });
+        } else {  // forward on slices, the layers splitting each slice over the threads
+            if (infer_buffers_.empty()) infer_buffers_.resize(1);
+            infer_range(x, 0, N, images_per_thread * threads, infer_buffers_[0],
+                        [&](const Tensor<T>& slice) { return &forward(slice); });
+        }
+        return infer_out_;
     }
 
     // dy: the last output's shape → dx: the first input's shape. Parameter gradients accumulate in every layer.
@@ -287,59 +306,23 @@ private:
         Tensor<T> y, dx;  // only used by layers that return by value
     };
 
-    /// infer with every layer's infer_into: thread t runs images chunk_of(N, threads, t), `slice` at a time.
-    const Tensor<T>& infer_per_thread(const Tensor<T>& x, std::size_t slice) {
-        const std::size_t N = x.dim(0);
-        Shape out_shape = output_shape(x.shape());  // checks the shapes (each layer's messages) before any work
-        if (out_shape.empty() || out_shape[0] != N) throw_not_batch_first(N, out_shape);
-        infer_out_.resize(out_shape);
-        if (N == 0) return infer_out_;  // an empty batch: an empty output of the right shape
-        const std::size_t in_per_image = x.size() / N, out_per_image = infer_out_.size() / N;
-        const std::size_t threads = num_threads();
-        if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
-        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
-            Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, then two to alternate
-            Shape slice_shape = x.shape();
-            for (std::size_t first = begin; first < end; first += slice) {
-                const std::size_t n = std::min(slice, end - first);
-                slice_shape[0] = n;
-                buffers[0].resize(slice_shape);
-                std::copy_n(x.data() + first * in_per_image, n * in_per_image, buffers[0].data());
-                const Tensor<T>* cur = &buffers[0];
-                for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
-                    cur = &layer->infer_into(*cur, cur == &buffers[1] ? buffers[2] : buffers[1]);
-                if (cur->rank() == 0 || cur->dim(0) != n || cur->size() != n * out_per_image)
-                    throw_not_batch_first(n, cur->shape());
-                std::copy_n(cur->data(), cur->size(), infer_out_.data() + first * out_per_image);
-            }
-        });
-        return infer_out_;
-    }
-
-    /// infer for models with a layer lacking infer_into: forward on slices of `slice` images.
-    const Tensor<T>& infer_in_slices(const Tensor<T>& x, std::size_t slice) {
-        const std::size_t N = x.dim(0);
-        if (N <= slice) return forward(x);
-        const std::size_t in_per_image = x.size() / N;
+    /// infer's loop: images [begin, end) of x, `slice` at a time, copied into `input` and run through the layers by
+    /// run(input) (→ a pointer to the slice's output), whose rows go to their place in infer_out_.
+    template <class Run>
+    void infer_range(const Tensor<T>& x, std::size_t begin, std::size_t end, std::size_t slice, Tensor<T>& input,
+                     Run&& run) {
+        const std::size_t N = x.dim(0), in_per_image = x.size() / N, out_per_image = infer_out_.size() / N;
         Shape slice_shape = x.shape();
-        for (std::size_t begin = 0; begin < N; begin += slice) {
-            const std::size_t n = std::min(slice, N - begin);
+        for (std::size_t first = begin; first < end; first += slice) {
+            const std::size_t n = std::min(slice, end - first);
             slice_shape[0] = n;
-            infer_buffers_.resize(std::max<std::size_t>(infer_buffers_.size(), 1));
-            infer_buffers_[0].resize(slice_shape);
-            std::copy_n(x.data() + begin * in_per_image, n * in_per_image, infer_buffers_[0].data());
-            const Tensor<T>& y = forward(infer_buffers_[0]);
-            if (begin == 0) {
-                if (y.rank() == 0 || y.dim(0) != n) throw_not_batch_first(n, y.shape());
-                Shape out_shape = y.shape();
-                out_shape[0] = N;
-                infer_out_.resize(out_shape);
-            }
-            if (y.rank() == 0 || y.dim(0) != n || y.size() != n * (infer_out_.size() / N))
-                throw_not_batch_first(n, y.shape());
-            std::copy_n(y.data(), y.size(), infer_out_.data() + begin * (infer_out_.size() / N));
+            input.resize(slice_shape);
+            std::copy_n(x.data() + first * in_per_image, n * in_per_image, input.data());
+            const Tensor<T>* y = run(input);
+            if (y->rank() == 0 || y->dim(0) != n || y->size() != n * out_per_image)
+                throw_not_batch_first(n, y->shape());
+            std::copy_n(y->data(), y->size(), infer_out_.data() + first * out_per_image);
         }
-        return infer_out_;
     }
 
     [[noreturn]] static void throw_not_batch_first(std::size_t n, const Shape& got) {

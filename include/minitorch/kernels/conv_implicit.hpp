@@ -25,7 +25,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
-#include <vector>
 
 namespace minitorch {
 
@@ -48,23 +47,21 @@ bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const
         const float* src = image;
         if (g.padding > 0) {
             pg = detail::padded_geometry(g);
-            float* padded = detail::pad_scratch<float>(pg.channels * pg.height * pg.width);
+            float* padded = detail::thread_scratch<detail::PaddedImage, float>(pg.channels * pg.height * pg.width);
             detail::pad_image(image, g, padded);
             src = padded;
         }
         const std::size_t H = pg.height, W = pg.width, out_h = pg.out_h(), out_w = pg.out_w(), K = pg.col_rows();
         const std::size_t wide = (out_h - 1) * W + out_w;  // columns of the wide product
-        thread_local std::vector<std::size_t> b_rows;     // per thread: Conv2d runs images on several threads
-        thread_local std::vector<float> y_wide;
-        b_rows.resize(K);
-        if (y_wide.size() < O * wide) y_wide.resize(O * wide);
+        std::size_t* b_rows = detail::thread_scratch<detail::TapOffsets, std::size_t>(K);
+        float* y_wide = detail::thread_scratch<detail::WideProduct, float>(O * wide);
         for (std::size_t c = 0, k = 0; c < pg.channels; ++c)
             for (std::size_t i = 0; i < pg.kernel_h; ++i)
                 for (std::size_t j = 0; j < pg.kernel_w; ++j, ++k) b_rows[k] = (c * H + i) * W + j;
-        detail::gemm::gemm_nn_rows(O, wide, K, weight, K, src, b_rows.data(), y_wide.data(), wide);
+        detail::gemm::gemm_nn_rows(O, wide, K, weight, K, src, b_rows, y_wide, wide);
         for (std::size_t o = 0; o < O; ++o)
             for (std::size_t oh = 0; oh < out_h; ++oh)
-                detail::copy_run(y + (o * out_h + oh) * out_w, y_wide.data() + o * wide + oh * W, out_w);
+                detail::copy_run(y + (o * out_h + oh) * out_w, y_wide + o * wide + oh * W, out_w);
         return true;
     }
 #endif

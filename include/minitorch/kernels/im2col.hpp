@@ -141,13 +141,18 @@ inline bool pad_first_pays(const ConvGeometry& g) noexcept {
     return pg.height * pg.width <= g.kernel_h * g.kernel_w * g.out_h() * g.out_w();
 }
 
-/// Scratch for the padded image, one per thread (Conv2d runs images on several threads), grown when needed and kept.
-template <class T>
-T* pad_scratch(std::size_t n) {
+/// Scratch space of at least n values of T for the calling thread (Conv2d runs images on several threads), grown when
+/// needed and kept. One buffer per Purpose (a tag type below), so buffers in use at the same time never share memory.
+template <class Purpose, class T>
+T* thread_scratch(std::size_t n) {
     thread_local std::vector<T> buffer;
     if (buffer.size() < n) buffer.resize(n);
     return buffer.data();
 }
+struct PaddedImage;  // thread_scratch purposes: the zero-padded image (im2col, col2im, conv_forward_implicit) …
+struct TapOffsets;   // … conv_forward_implicit's table of tap offsets and its wide product …
+struct WideProduct;
+struct InferCol;     // … and the col of Conv2d::infer_into
 
 /// padded[c, p + ih, p + iw] = im[c, ih, iw], zero on the border.   im: [C, H, W] → padded: [C, H + 2p, W + 2p]
 template <class T>
@@ -244,7 +249,7 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
     }
     if (s == 1 && detail::pad_first_pays(g)) {  // stride 1 with padding: pad the image once, then the path above
         const ConvGeometry pg = detail::padded_geometry(g);
-        T* padded = detail::pad_scratch<T>(pg.channels * pg.height * pg.width);
+        T* padded = detail::thread_scratch<detail::PaddedImage, T>(pg.channels * pg.height * pg.width);
         detail::pad_image(im, g, padded);
         im2col(padded, pg, col);
         return;
@@ -290,7 +295,7 @@ void col2im(const T* col, const ConvGeometry& g, T* im) {
 #endif
     if (s == 1 && p > 0 && detail::pad_first_pays(g)) {  // fold into the padded image (fast path), then crop
         const ConvGeometry pg = detail::padded_geometry(g);
-        T* padded = detail::pad_scratch<T>(pg.channels * pg.height * pg.width);
+        T* padded = detail::thread_scratch<detail::PaddedImage, T>(pg.channels * pg.height * pg.width);
         col2im(col, pg, padded);
         detail::crop_image(padded, g, im);
         return;

@@ -74,12 +74,12 @@ public:
 
     // x: any shape → y: same shape.   y = 1 / (1 + e^(−x))
     const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(x.shape());
-        y_.array() = T(1) / (T(1) + (-x.array()).exp());
+        infer_into(x, y_);
         has_cache_ = is_training();  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
         return y_;
     }
-    /// forward's values (to the last bit of Eigen's exp, see Sequential::infer) into y (layer.hpp: infer_into).
+    /// forward's values (forward computes them here; to the last bit of Eigen's exp on another slice, see
+    /// Sequential::infer) into y (layer.hpp: infer_into).
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
         y.resize(x.shape());
         y.array() = T(1) / (T(1) + (-x.array()).exp());

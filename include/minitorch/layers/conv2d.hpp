@@ -110,11 +110,11 @@ class Conv2d : public TrainingMode {
         y.resize(output_shape(x.shape()));
         const ConvGeometry g = geometry(x.shape());
         const std::size_t image = g.channels * g.height * g.width, out_image = opt_.out * g.col_cols();
-        thread_local std::vector<T> col;
-        if (!conv_forward_implicit_applies<T>(g) && !g.is_identity() && col.size() < g.col_rows() * g.col_cols())
-            col.resize(g.col_rows() * g.col_cols());
+        T* col = conv_forward_implicit_applies<T>(g) || g.is_identity()
+                     ? nullptr
+                     : detail::thread_scratch<detail::InferCol, T>(g.col_rows() * g.col_cols());
         for (std::size_t n = 0; n < x.dim(0); ++n)
-            forward_image(x.data() + n * image, g, col.data(), y.data() + n * out_image);
+            forward_image(x.data() + n * image, g, col, y.data() + n * out_image);
         return y;
     }
 

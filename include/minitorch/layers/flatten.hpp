@@ -31,18 +31,17 @@ class Flatten : public TrainingMode {
     }
 
     // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
-    /// forward's values into y (layer.hpp: infer_into).
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        infer_into(x, y_);
+        has_cache_ = is_training();
+        if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape
+        return y_;
+    }
+    /// forward's values (forward computes them here) into y (layer.hpp: infer_into).
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
         y.resize(output_shape(x.shape()));
         std::copy(x.begin(), x.end(), y.begin());
         return y;
-    }
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(output_shape(x.shape()));
-        std::copy(x.begin(), x.end(), y_.begin());
-        has_cache_ = is_training();
-        if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape
-        return y_;
     }
 
     // dy: [N, d1·…] → dx: [N, d1, …].   dx = dy, viewed in x's shape

@@ -50,17 +50,16 @@ class LogSoftmax : public TrainingMode {
     }
 
     // x: [N, C] → y: [N, C].   y = x − m − log Σ_j exp(x_j − m) per row (cached: y, whose exp is the softmax)
-    /// forward's values into y (layer.hpp: infer_into).
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        infer_into(x, y_);
+        has_cache_ = is_training();
+        return y_;
+    }
+    /// forward's values (forward computes them here) into y (layer.hpp: infer_into).
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
         output_shape(x.shape());
         log_softmax_rows(x, y);
         return y;
-    }
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        output_shape(x.shape());
-        log_softmax_rows(x, y_);
-        has_cache_ = is_training();
-        return y_;
     }
 
     // dy: [N, C] → dx: [N, C].   dx_i = dy_i − softmax_i·Σ_j dy_j per row, softmax = exp(y)

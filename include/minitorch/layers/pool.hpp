@@ -219,7 +219,8 @@ class MaxPool2d : public TrainingMode {
                 // The 2n inputs of each row as two vectors (masked: never past the window's last column).
                 const __mmask16 lo = static_cast<__mmask16>(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
                 const __mmask16 hi = static_cast<__mmask16>(n <= 8 ? 0 : n == 16 ? 0xFFFF : (1u << (2 * n - 16)) - 1);
-                const __m512 t0 = _mm512_maskz_loadu_ps(lo, top + 2 * j), t1 = _mm512_maskz_loadu_ps(hi, top + 2 * j + 16);
+                const __m512 t0 = _mm512_maskz_loadu_ps(lo, top + 2 * j);
+                const __m512 t1 = _mm512_maskz_loadu_ps(hi, top + 2 * j + 16);
                 const __m512 b0 = _mm512_maskz_loadu_ps(lo, bottom + 2 * j);
                 const __m512 b1 = _mm512_maskz_loadu_ps(hi, bottom + 2 * j + 16);
                 __m512 m = _mm512_permutex2var_ps(t0, even, t1);  // top[2j]: the window's first element
