@@ -2,6 +2,7 @@
 // benchmark::Initialize, which would refuse them.
 #pragma once
 
+#include <minitorch/kernels/isa.hpp>
 #include <minitorch/kernels/parallel.hpp>
 
 #include <benchmark/benchmark.h>
@@ -41,6 +42,8 @@ inline bool take_threads(std::vector<char*>& args, const char* program) {
     }
     minitorch::set_num_threads(threads);
     benchmark::AddCustomContext("minitorch_threads", std::to_string(threads));
+    // Every benchmark names the ISA its kernels ran on (MINITORCH_ISA lowers it).
+    benchmark::AddCustomContext("minitorch_isa", std::string(minitorch::isa_description(minitorch::active_isa())));
     return true;
 }
 

@@ -196,7 +196,7 @@ void BM_ConvGemm(benchmark::State& state, ConvCase c, Product p) {
     s.run(p);  // warm-up
     for (auto _ : state) s.run(p);
     flop_counters(state, gemm_flops_per_image(c) * kBatch);
-    state.SetLabel(std::string(gemm_uses_avx512 ? "AVX-512" : "Eigen fallback") + " O=" + std::to_string(s.O) +
+    state.SetLabel(std::string(isa_name(active_isa())) + " O=" + std::to_string(s.O) +
                    " K=" + std::to_string(s.K) + " L=" + std::to_string(s.L));
 }
 
@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
     } else {
         const double one = fma_peak::measure_single_thread_gflops();
         g_peak_gflops = one * static_cast<double>(threads);
-        peak_source << "measured at startup: " << fma_peak::kIsa << " FMA loop, " << one << " GFLOP/s on 1 thread × "
+        peak_source << "measured at startup: " << fma_peak::isa_label() << " FMA loop, " << one << " GFLOP/s on 1 thread × "
                     << threads;
         benchmark::AddCustomContext("peak_gflops_1thread", std::to_string(one));
     }

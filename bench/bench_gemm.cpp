@@ -82,8 +82,8 @@ void product(Operands& o, Product p, Impl impl) {
     if (impl == Impl::reference) product(o, p, ref_nn, ref_nt);
 }
 
-const char* label(Impl impl) {
-    return impl == Impl::ours    ? (gemm_uses_avx512 ? "ours (AVX-512)" : "ours (Eigen fallback)")
+std::string label(Impl impl) {
+    return impl == Impl::ours    ? "ours (" + std::string(isa_name(active_isa())) + ")"
            : impl == Impl::eigen ? "Eigen"
                                  : "reference";
 }
@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
             ->Threads(1)
             ->Threads(2)
             ->UseRealTime();
+    benchmark::AddCustomContext("minitorch_isa", std::string(isa_description(active_isa())));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

@@ -1,5 +1,5 @@
-// GEMM kernels (kernels/gemm.hpp): gemm_nn and gemm_nt — the tuned float kernels, the Eigen path (float and double)
-// — against the plain triple-loop references, on every MNIST conv shape and on random odd shapes (tails along every
+// GEMM kernels (kernels/gemm.hpp): gemm_nn and gemm_nt — the float kernels of every ISA this CPU supports, the Eigen
+// path (float and double) — against the plain triple-loop references, on every MNIST conv shape and on random odd shapes (tails along every
 // axis), both layouts of A, accumulate on and off, padded leading dimensions; the references against hand-computed
 // values.
 //
@@ -141,9 +141,16 @@ void check_nt(Kernel kernel, std::size_t M, std::size_t N, std::size_t Kd, bool 
     expect_close(got, want, C0, bound, M, N, Kd, ldc, values == Values::integers);
 }
 
-// The kernels under test, as generic lambdas (template functions cannot be passed unnamed).
+// The kernels under test, as generic lambdas (template functions cannot be passed unnamed). fast_*: the entry points
+// (the active ISA for float, Eigen for double); the float tests also run each ISA's kernels (isa_nn, isa_nt).
 const auto fast_nn = [](auto... args) { gemm_nn(args...); };
 const auto fast_nt = [](auto... args) { gemm_nt(args...); };
+auto isa_nn(Isa isa) {
+    return [&k = kernels::gemm_for(isa)](auto... args) { k.nn(args...); };
+}
+auto isa_nt(Isa isa) {
+    return [&k = kernels::gemm_for(isa)](auto... args) { kernels::gemm_nt(k, args...); };
+}
 const auto eigen_nn = [](auto... args) { gemm_nn_eigen(args...); };
 const auto eigen_nt = [](auto... args) { gemm_nt_eigen(args...); };
 
@@ -209,23 +216,37 @@ TEST_CASE("gemm references: hand-computed 2×3 · 3×2, both layouts of A, assig
     CHECK(C[2] == -16);
 }
 
-TEST_CASE("gemm_nn/gemm_nt float: the MNIST conv shapes, exact on integer-valued inputs") {
-    INFO("AVX-512 kernels in this build: " << gemm_uses_avx512);
-    Generator gen(1);
-    for (const auto& s : kMnistShapes) check_conv_products<float>(fast_nn, fast_nt, s, Values::integers, gen);
+TEST_CASE("gemm_nn/gemm_nt float, every ISA: the MNIST conv shapes, exact on integer-valued inputs") {
+    for (Isa isa : supported_isas()) {
+        CAPTURE(isa_name(isa));
+        Generator gen(1);
+        for (const auto& s : kMnistShapes) check_conv_products<float>(isa_nn(isa), isa_nt(isa), s, Values::integers, gen);
+    }
 }
 
-TEST_CASE("gemm_nn/gemm_nt float: the MNIST conv shapes, normal inputs within the rounding bound") {
-    Generator gen(2);
+TEST_CASE("gemm_nn/gemm_nt float, every ISA: the MNIST conv shapes, normal inputs within the rounding bound") {
+    for (Isa isa : supported_isas()) {
+        CAPTURE(isa_name(isa));
+        Generator gen(2);
+        for (const auto& s : kMnistShapes) check_conv_products<float>(isa_nn(isa), isa_nt(isa), s, Values::normal, gen);
+    }
+}
+
+TEST_CASE("gemm_nn/gemm_nt float, every ISA: odd shapes (tails along M, N, Kd), both A layouts, padded strides") {
+    for (Isa isa : supported_isas()) {
+        CAPTURE(isa_name(isa));
+        check_odd_shapes<float>(isa_nn(isa), isa_nt(isa), Values::integers, 3);
+        check_odd_shapes<float>(isa_nn(isa), isa_nt(isa), Values::normal, 4);
+    }
+}
+
+TEST_CASE("gemm_nn/gemm_nt float entry points (the active ISA): MNIST shapes") {
+    INFO("active ISA: " << isa_name(active_isa()));
+    Generator gen(9);
     for (const auto& s : kMnistShapes) check_conv_products<float>(fast_nn, fast_nt, s, Values::normal, gen);
 }
 
-TEST_CASE("gemm_nn/gemm_nt float: odd shapes (tails along M, N, Kd), both A layouts, padded strides") {
-    check_odd_shapes<float>(fast_nn, fast_nt, Values::integers, 3);
-    check_odd_shapes<float>(fast_nn, fast_nt, Values::normal, 4);
-}
-
-TEST_CASE("gemm_nn_eigen/gemm_nt_eigen float (the non-AVX-512 path): MNIST and odd shapes") {
+TEST_CASE("gemm_nn_eigen/gemm_nt_eigen float: MNIST and odd shapes") {
     Generator gen(5);
     for (const auto& s : kMnistShapes) check_conv_products<float>(eigen_nn, eigen_nt, s, Values::normal, gen);
     check_odd_shapes<float>(eigen_nn, eigen_nt, Values::integers, 6);

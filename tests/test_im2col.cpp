@@ -166,10 +166,11 @@ TEST_CASE("im2col works in float too") {
 }
 
 TEST_CASE("im2col and col2im in float, stride 1: the vectorised paths against the definition") {
-    // With AVX-512 these take the fast paths (im2col: whole 16-lane copies where both buffers extend far enough,
-    // masked copies where not; col2im: rows gathered in registers). Widths around 16 and 32, the MNIST convs' shapes,
-    // and images so narrow that the whole-vector copy would run past the image (W = 8: only masked copies at the end).
-    // With padding, stride 1 goes through a zero-padded copy of the image (any build, any type).
+    // Float at stride 1 takes the kernels of the active ISA (body/im2col.inl: whole-vector copies where both buffers
+    // extend far enough, a scalar tail where not; col2im: rows gathered in registers, partial taps through a lane
+    // buffer). Widths around 8, 16 and 32, the MNIST convs' shapes, and images so narrow that a whole-vector copy
+    // would run past the image. With padding, stride 1 goes through a zero-padded copy of the image (any type).
+    // tests/test_kernels.cpp runs every ISA against the scalar one bit for bit.
     const std::vector<ConvGeometry> shapes = {
         {.channels = 16, .height = 26, .width = 26, .kernel_h = 3, .kernel_w = 3},  // 16→32 conv: out_w 24
         {.channels = 1, .height = 28, .width = 28, .kernel_h = 3, .kernel_w = 3},   // 1→16: out_w 26

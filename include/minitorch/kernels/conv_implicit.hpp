@@ -1,5 +1,6 @@
-// minitorch/kernels/conv_implicit.hpp — Conv2d's forward product without the col matrix (stride 1, float, AVX-512).
-// Tests: tests/test_conv_implicit.cpp (bit for bit against im2col + gemm_nn). Benchmarks: bench/bench_conv.cpp (forward).
+// minitorch/kernels/conv_implicit.hpp — Conv2d's forward product without the col matrix (stride 1, float, every ISA).
+// Tests: tests/test_conv_implicit.cpp (bit for bit against im2col + gemm_nn), tests/test_kernels.cpp (every ISA).
+// Benchmarks: bench/bench_conv.cpp (forward).
 //
 // At stride 1, row (c, i, j) of col = im2col(x) holds x[c, oh + i, ow + j] for the outputs (oh, ow). Index the
 // outputs "wide" instead, n = oh·W + ow with the image's row length W (ow running on past outW into columns that are
@@ -28,45 +29,49 @@
 
 namespace minitorch {
 
-/// True when conv_forward_implicit computes this geometry (float in an AVX-512 build, stride 1, not a 1×1 kernel
-/// without padding — there col is the image itself and no copy is made anyway).
+/// True when conv_forward_implicit computes this geometry (float, stride 1, not a 1×1 kernel without padding —
+/// there col is the image itself and no copy is made anyway).
 template <class T>
 constexpr bool conv_forward_implicit_applies(const ConvGeometry& g) noexcept {
-    return std::is_same_v<T, float> && gemm_uses_avx512 && g.stride == 1 && !g.is_identity();
+    return std::is_same_v<T, float> && g.stride == 1 && !g.is_identity();
 }
 
-/// Y[O, outH·outW] = W[O, C·kh·kw] · im2col(image), without building col; W row-major, image [C, H, W].
-/// Returns false, doing nothing, where conv_forward_implicit_applies is false for T and g: the caller then runs
-/// im2col + gemm_nn.
+/// Y[O, outH·outW] = W[O, C·kh·kw] · im2col(image), without building col; W row-major, image [C, H, W], with the
+/// GEMM and data-movement kernels gemm and moves (the active ISA's by default: tests pass each ISA's).
+inline void conv_forward_implicit(const kernels::GemmKernels& gemm, const kernels::Im2colKernels& moves,
+                                  const float* weight, std::size_t O, const float* image, const ConvGeometry& g,
+                                  float* y) {
+    ConvGeometry pg = g;  // the geometry the product reads: the image itself, or its zero-padded copy
+    const float* src = image;
+    if (g.padding > 0) {
+        pg = detail::padded_geometry(g);
+        float* padded = detail::thread_scratch<detail::PaddedImage, float>(pg.channels * pg.height * pg.width);
+        detail::pad_image(image, g, padded);
+        src = padded;
+    }
+    const std::size_t H = pg.height, W = pg.width, out_h = pg.out_h(), out_w = pg.out_w(), K = pg.col_rows();
+    const std::size_t wide = (out_h - 1) * W + out_w;  // columns of the wide product
+    std::size_t* b_rows = detail::thread_scratch<detail::TapOffsets, std::size_t>(K);
+    float* y_wide = detail::thread_scratch<detail::WideProduct, float>(O * wide);
+    for (std::size_t c = 0, k = 0; c < pg.channels; ++c)
+        for (std::size_t i = 0; i < pg.kernel_h; ++i)
+            for (std::size_t j = 0; j < pg.kernel_w; ++j, ++k) b_rows[k] = (c * H + i) * W + j;
+    gemm.nn_rows(O, wide, K, weight, K, src, b_rows, y_wide, wide);
+    moves.compact_wide(y_wide, O, out_h, out_w, W, y);
+}
+
+/// conv_forward_implicit with the active ISA's kernels. Returns false, doing nothing, where
+/// conv_forward_implicit_applies is false for T and g: the caller then runs im2col + gemm_nn.
 template <class T>
 bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const ConvGeometry& g, T* y) {
-    if (!conv_forward_implicit_applies<T>(g)) return false;
-#if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float>) {
-        ConvGeometry pg = g;  // the geometry the product reads: the image itself, or its zero-padded copy
-        const float* src = image;
-        if (g.padding > 0) {
-            pg = detail::padded_geometry(g);
-            float* padded = detail::thread_scratch<detail::PaddedImage, float>(pg.channels * pg.height * pg.width);
-            detail::pad_image(image, g, padded);
-            src = padded;
-        }
-        const std::size_t H = pg.height, W = pg.width, out_h = pg.out_h(), out_w = pg.out_w(), K = pg.col_rows();
-        const std::size_t wide = (out_h - 1) * W + out_w;  // columns of the wide product
-        std::size_t* b_rows = detail::thread_scratch<detail::TapOffsets, std::size_t>(K);
-        float* y_wide = detail::thread_scratch<detail::WideProduct, float>(O * wide);
-        for (std::size_t c = 0, k = 0; c < pg.channels; ++c)
-            for (std::size_t i = 0; i < pg.kernel_h; ++i)
-                for (std::size_t j = 0; j < pg.kernel_w; ++j, ++k) b_rows[k] = (c * H + i) * W + j;
-        detail::gemm::gemm_nn_rows(O, wide, K, weight, K, src, b_rows, y_wide, wide);
-        for (std::size_t o = 0; o < O; ++o)
-            for (std::size_t oh = 0; oh < out_h; ++oh)
-                detail::copy_run(y + (o * out_h + oh) * out_w, y_wide + o * wide + oh * W, out_w);
+        if (!conv_forward_implicit_applies<T>(g)) return false;
+        conv_forward_implicit(kernels::gemm(), kernels::im2col(), weight, O, image, g, y);
         return true;
+    } else {
+        (void)weight, (void)O, (void)image, (void)g, (void)y;
+        return false;
     }
-#endif
-    (void)weight, (void)O, (void)image, (void)y;
-    return false;
 }
 
 }  // namespace minitorch

@@ -16,17 +16,15 @@
 // col2im maps the gradient of the columns to the gradient of the image.
 #pragma once
 
+#include "minitorch/kernels/isa.hpp"
+#include "minitorch/kernels/scratch.hpp"
+#include "minitorch/kernels/simd/select.hpp"
+
 #include <algorithm>
 #include <cstddef>
-#include <cstdint>
-#include <type_traits>
-#include <vector>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace minitorch {
 
@@ -75,53 +73,15 @@ inline ValidRange valid_outputs(std::size_t k, std::size_t size, std::size_t out
     return {std::min(lo, out), std::min(std::max(lo, hi), out)};
 }
 
-/// d[0, n) = s[0, n). Rows of col are short (outW: 6–26 here), so a call to memmove per row (what std::copy
-/// becomes) costs more than the copy; with AVX-512 a row is one or two (masked) vector moves.
+/// d[0, n) = s[0, n): the rows of the general path (float at stride 1 without padding runs the kernels below).
 template <class T>
 inline void copy_run(T* d, const T* s, std::size_t n) noexcept {
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<T, float>) {
-        std::size_t i = 0;
-        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
-        if (i < n) {
-            const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
-            _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, s + i));
-        }
-        return;
-    }
-#endif
     for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
 }
 
-/// copy_run that copies n rounded up to a multiple of 16 values (with AVX-512; exactly n otherwise): the caller
-/// guarantees that both ranges extend that far and that the extra values of d may be overwritten.
-template <class T>
-inline void copy_run_over(T* d, const T* s, std::size_t n) noexcept {
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<T, float>) {
-        for (std::size_t i = 0; i < n; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
-        return;
-    }
-#endif
-    copy_run(d, s, n);
-}
-
-/// d[0, n) += s[0, n), the contiguous (stride 1) case of col2im, vectorised like copy_run.
+/// d[0, n) += s[0, n), the contiguous (stride 1) case of col2im.
 template <class T>
 inline void add_run(T* d, const T* s, std::size_t n) noexcept {
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<T, float>) {
-        std::size_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            _mm512_storeu_ps(d + i, _mm512_add_ps(_mm512_loadu_ps(d + i), _mm512_loadu_ps(s + i)));
-        if (i < n) {
-            const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
-            _mm512_mask_storeu_ps(d + i, m,
-                                  _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + i), _mm512_maskz_loadu_ps(m, s + i)));
-        }
-        return;
-    }
-#endif
     for (std::size_t i = 0; i < n; ++i) d[i] += s[i];
 }
 
@@ -140,19 +100,6 @@ inline bool pad_first_pays(const ConvGeometry& g) noexcept {
     const ConvGeometry pg = padded_geometry(g);
     return pg.height * pg.width <= g.kernel_h * g.kernel_w * g.out_h() * g.out_w();
 }
-
-/// Scratch space of at least n values of T for the calling thread (Conv2d runs images on several threads), grown when
-/// needed and kept. One buffer per Purpose (a tag type below), so buffers in use at the same time never share memory.
-template <class Purpose, class T>
-T* thread_scratch(std::size_t n) {
-    thread_local std::vector<T> buffer;
-    if (buffer.size() < n) buffer.resize(n);
-    return buffer.data();
-}
-struct PaddedImage;  // thread_scratch purposes: the zero-padded image (im2col, col2im, conv_forward_implicit) …
-struct TapOffsets;   // … conv_forward_implicit's table of tap offsets and its wide product …
-struct WideProduct;
-struct InferCol;     // … and the col of Conv2d::infer_into
 
 /// padded[c, p + ih, p + iw] = im[c, ih, iw], zero on the border.   im: [C, H, W] → padded: [C, H + 2p, W + 2p]
 template <class T>
@@ -182,43 +129,39 @@ void crop_image(const T* padded, const ConvGeometry& g, T* im) {
         }
 }
 
-#if defined(__AVX512F__)
-/// col2im for stride 1 without padding, gathered per output row: im[c, ih, x0 : x0 + 16] is the sum over the taps
-/// (i, j) of col row (c, i, j) at oh = ih − i, shifted right by j, accumulated in a register and stored once. The
-/// scatter form (add each col row into im) makes neighbouring taps read back the overlapping, just-stored vectors
-/// of im, a store-to-load forwarding stall each time; here im is only written. Same sums in the same tap order
-/// ((i, j) ascending) as the scatter form, so the result is bit-identical to it.
-inline void col2im_rows_avx512(const float* col, const ConvGeometry& g, float* im) {
-    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, L = out_h * out_w;
-    const std::size_t kh = g.kernel_h, kw = g.kernel_w;
-    for (std::size_t c = 0; c < g.channels; ++c)
-        for (std::size_t ih = 0; ih < H; ++ih) {
-            float* out = im + (c * H + ih) * W;
-            for (std::size_t x0 = 0; x0 < W; x0 += 16) {
-                const std::size_t width = std::min<std::size_t>(16, W - x0);
-                __m512 acc = _mm512_setzero_ps();
-                for (std::size_t i = 0; i < kh; ++i) {
-                    if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
-                    const std::size_t oh = ih - i;
-                    for (std::size_t j = 0; j < kw; ++j) {
-                        // lanes iw ∈ [x0, x0 + width) take src[iw − j] where 0 ≤ iw − j < out_w
-                        const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
-                        if (lo >= hi) continue;
-                        const float* src = col + ((c * kh + i) * kw + j) * L + oh * out_w;  // row oh of tap (c, i, j)
-                        const auto mask = static_cast<__mmask16>(((1u << (hi - lo)) - 1) << (lo - x0));
-                        // lane l reads src[x0 + l − j]; the address of lane 0 may lie before src (masked lanes are
-                        // never read), so it is formed as an integer, not as out-of-range pointer arithmetic.
-                        const auto base = reinterpret_cast<std::uintptr_t>(src + (lo - j)) - (lo - x0) * sizeof(float);
-                        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mask, reinterpret_cast<const float*>(base)));
-                    }
-                }
-                _mm512_mask_storeu_ps(out + x0, static_cast<__mmask16>((1u << width) - 1), acc);
-            }
-        }
-}
-#endif
-
 }  // namespace detail
+
+namespace kernels {
+/// The stride-1 data movement of one ISA (body/im2col.inl), float.
+struct Im2colKernels {
+    Isa isa;
+    /// im2col at stride 1 without padding.
+    void (*im2col_unpadded)(const float* im, const ConvGeometry& g, float* col) noexcept;
+    /// col2im at stride 1 without padding (im overwritten).
+    void (*col2im_unpadded)(const float* col, const ConvGeometry& g, float* im) noexcept;
+    /// Y[O, outH·outW] from the wide product Ywide[O, (outH − 1)·W + outW] of conv_implicit.hpp: each output row's
+    /// first outW of its W columns.
+    void (*compact_wide)(const float* wide, std::size_t O, std::size_t out_h, std::size_t out_w, std::size_t W,
+                         float* y) noexcept;
+};
+}  // namespace kernels
+
+}  // namespace minitorch
+
+#define MINITORCH_KERNEL_BODY "minitorch/kernels/body/im2col.inl"
+#include "minitorch/kernels/simd/for_each_isa.hpp"
+
+namespace minitorch {
+
+namespace kernels {
+/// The data-movement kernels of `isa` (which this build must contain).
+inline const Im2colKernels& im2col_for(Isa isa) { return MINITORCH_SELECT_FOR_ISA(isa, im2col_kernels); }
+/// Those of active_isa(), looked up once.
+inline const Im2colKernels& im2col() {
+    static const Im2colKernels& k = im2col_for(active_isa());
+    return k;
+}
+}  // namespace kernels
 
 /// im: [C, H, W] (row-major, contiguous) → col: [C·kh·kw, outH·outW]. col is overwritten.
 template <class T>
@@ -226,24 +169,16 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
     if (s == 1 && p == 0) {  // the common case (every unpadded conv of the MNIST net): every tap is inside the image,
                              // so each output row of each (c, i, j) is one contiguous run; no bounds, no zero fills
-        // A run of out_w values is copied as whole 16-lane vectors (copy_run_over) when that stays inside both
-        // buffers: the extra lanes read pixels that follow in the image and write the start of the next run of col,
-        // which the loop writes later (dst offsets only grow), so they are overwritten. Masked stores, the
-        // alternative for the last partial vector, cost several times a plain store on AMD's AVX-512 cores.
-        const std::size_t image = g.channels * H * W, col_size = g.col_rows() * out_h * out_w;
-        const std::size_t whole = (out_w + 15) / 16 * 16;  // out_w rounded up to whole vectors
+        if constexpr (std::is_same_v<T, float>) {
+            kernels::im2col().im2col_unpadded(im, g, col);
+            return;
+        }
         for (std::size_t c = 0; c < g.channels; ++c)
             for (std::size_t i = 0; i < g.kernel_h; ++i)
                 for (std::size_t j = 0; j < g.kernel_w; ++j) {
-                    const std::size_t src0 = (c * H + i) * W + j;
-                    const std::size_t dst0 = ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
-                    for (std::size_t oh = 0; oh < out_h; ++oh) {
-                        const std::size_t s_at = src0 + oh * W, d_at = dst0 + oh * out_w;
-                        if (s_at + whole <= image && d_at + whole <= col_size)
-                            detail::copy_run_over(col + d_at, im + s_at, out_w);
-                        else
-                            detail::copy_run(col + d_at, im + s_at, out_w);
-                    }
+                    const T* src = im + (c * H + i) * W + j;
+                    T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                    for (std::size_t oh = 0; oh < out_h; ++oh) detail::copy_run(dst + oh * out_w, src + oh * W, out_w);
                 }
         return;
     }
@@ -285,14 +220,12 @@ void im2col(const T* im, const ConvGeometry& g, T* col) {
 template <class T>
 void col2im(const T* col, const ConvGeometry& g, T* im) {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, s = g.stride, p = g.padding;
-#if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float>) {
-        if (s == 1 && p == 0) {
-            detail::col2im_rows_avx512(col, g, im);
+        if (s == 1 && p == 0) {  // gathered per output row, a vector at a time (body/im2col.inl): the same sums
+            kernels::im2col().col2im_unpadded(col, g, im);
             return;
         }
     }
-#endif
     if (s == 1 && p > 0 && detail::pad_first_pays(g)) {  // fold into the padded image (fast path), then crop
         const ConvGeometry pg = detail::padded_geometry(g);
         T* padded = detail::thread_scratch<detail::PaddedImage, T>(pg.channels * pg.height * pg.width);

@@ -8,8 +8,9 @@
 // Per image n, with col_n = im2col(x_n): [C·kh·kw, outH·outW] and W viewed as [O, C·kh·kw]:
 //   forward    Y_n  = W·col_n + b·1ᵀ                     (Y_n is y[n] viewed as [O, outH·outW])
 //   backward   dW  += Σ_n dY_n·col_nᵀ,   db += Σ_n dY_n·1,   dcol_n = Wᵀ·dY_n,   dx_n = col2im(dcol_n)
-// At stride 1 in float (AVX-512 builds) the forward product reads the image in place of col, bit for bit the same
-// result (kernels/conv_implicit.hpp); backward still builds col for the weight gradient.
+// At stride 1 in float the forward product reads the image in place of col, bit for bit the same result
+// (kernels/conv_implicit.hpp); backward still builds col for the weight gradient. The float products run on the
+// kernels of the ISA in use (kernels/gemm.hpp), with the same bits on every ISA.
 //
 // Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread owns a col buffer and
 // a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad() in thread order.
@@ -29,8 +30,6 @@
 #include "minitorch/layer.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <cstddef>
@@ -144,7 +143,6 @@ class Conv2d : public TrainingMode {
                 db.resize(db_shape);
                 db.zero();
             }
-            VectorMap dB(db.data(), opt_.bias ? O : 0);
             if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
@@ -160,7 +158,7 @@ class Conv2d : public TrainingMode {
                     gemm_nn(K, L, O, W, 1, K, dyn, L, col.data(), L, false);      // col ← dcol = Wᵀ·dY_n
                     col2im(col.data(), g, dxn);                                   // dx_n = col2im(dcol), assigned
                 }
-                if (opt_.bias) dB += ConstMap(dyn, O, L).rowwise().sum();
+                if (opt_.bias) add_row_sums(dyn, O, L, db.data());
             }
         });
         // Reduce in thread order: same thread count → same bits; 1 thread → the single-threaded sum.
@@ -193,13 +191,6 @@ class Conv2d : public TrainingMode {
     }
 
   private:
-    // Unaligned maps: images inside a batch tensor start at arbitrary offsets.
-    using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    using Map = Eigen::Map<Matrix>;
-    using ConstMap = Eigen::Map<const Matrix>;
-    using VectorMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-    using ConstVectorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-
     static Conv2dOptions normalise(Conv2dOptions o) {
         if (o.in == 0 || o.out == 0)
             throw std::invalid_argument("Conv2d: in and out channels must be positive, got in=" + std::to_string(o.in) +
@@ -269,7 +260,19 @@ class Conv2d : public TrainingMode {
             if (!g.is_identity()) im2col(xn, g, col);
             gemm_nn(O, L, K, weight_.data(), K, 1, g.is_identity() ? xn : col, L, yn, L, false);  // kernels/gemm.hpp
         }
-        if (opt_.bias) Map(yn, O, L).colwise() += ConstVectorMap(bias_.data(), O);
+        if (opt_.bias)
+            for (std::size_t o = 0; o < O; ++o)
+                for (std::size_t l = 0; l < L; ++l) yn[o * L + l] += bias_[o];
+    }
+
+    /// db[o] += Σ_l dy[o, l] for dy [O, L], each row summed left to right: a fixed order, so the same bits on every
+    /// CPU (Eigen's vectorised sum groups the terms by its packet width, which differs between SSE and NEON).
+    static void add_row_sums(const T* dy, std::size_t O, std::size_t L, T* db) {
+        for (std::size_t o = 0; o < O; ++o) {
+            T s = 0;
+            for (std::size_t l = 0; l < L; ++l) s += dy[o * L + l];
+            db[o] += s;
+        }
     }
 
     /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.

@@ -1,0 +1,97 @@
+// minitorch/kernels/body/im2col.inl — the data movement of the stride-1 convolution, written once over the SIMD trait
+// V and compiled once per ISA by kernels/im2col.hpp (through simd/for_each_isa.hpp). No include guard, no includes.
+//
+// im2col and col2im at stride 1 without padding (padding goes through a zero-padded copy of the image first, in
+// im2col.hpp): every tap (c, i, j) of every output row oh is one contiguous run of out_w pixels, so both are loops of
+// short runs (out_w = 6 … 26 in the MNIST net). Runs are copied a vector at a time with a scalar tail (no masked
+// loads: NEON has none). Data movement only, except col2im's sums, which add every pixel's taps in (i, j) order
+// starting from 0, as the scatter form does — so the same bits on every ISA.
+
+/// d[0, n) = s[0, n).
+inline void copy_run(float* d, const float* s, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + V::lanes <= n; i += V::lanes) V::store(d + i, V::load(s + i));
+    for (; i < n; ++i) d[i] = s[i];
+}
+
+/// copy_run that copies whole vectors, n rounded up to a multiple of V::lanes: the caller guarantees that both ranges
+/// extend that far and that the extra values of d are written again later.
+inline void copy_run_over(float* d, const float* s, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; i += V::lanes) V::store(d + i, V::load(s + i));
+}
+
+/// im: [C, H, W] → col: [C·kh·kw, outH·outW], stride 1, no padding: col[(c, i, j), oh·outW + ow] = im[c, oh + i, ow + j].
+inline void im2col_unpadded(const float* im, const ::minitorch::ConvGeometry& g, float* col) noexcept {
+    // A run is copied as whole vectors (copy_run_over) when that stays inside both buffers: the extra lanes read the
+    // pixels that follow in the image and write the start of the next run of col, which the loop writes later (the
+    // destination offsets only grow), so they are overwritten. The scalar tail is then needed only at the very end.
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width;
+    const std::size_t image = g.channels * H * W, col_size = g.col_rows() * out_h * out_w;
+    const std::size_t whole = (out_w + V::lanes - 1) / V::lanes * V::lanes;
+    for (std::size_t c = 0; c < g.channels; ++c)
+        for (std::size_t i = 0; i < g.kernel_h; ++i)
+            for (std::size_t j = 0; j < g.kernel_w; ++j) {
+                const std::size_t src0 = (c * H + i) * W + j;
+                const std::size_t dst0 = ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
+                for (std::size_t oh = 0; oh < out_h; ++oh) {
+                    const std::size_t s_at = src0 + oh * W, d_at = dst0 + oh * out_w;
+                    if (s_at + whole <= image && d_at + whole <= col_size)
+                        copy_run_over(col + d_at, im + s_at, out_w);
+                    else
+                        copy_run(col + d_at, im + s_at, out_w);
+                }
+            }
+}
+
+/// col: [C·kh·kw, outH·outW] → im: [C, H, W] (overwritten), the adjoint of im2col_unpadded: im[c, ih, iw] = Σ over the
+/// taps (i, j), in that order, of col[(c, i, j), (ih − i)·outW + iw − j] where that output exists.
+/// Gathered per output row, a vector of pixels at a time, accumulated in a register and stored once: the scatter form
+/// (add each col row into im) reads back just-stored, overlapping vectors of im — a store-to-load forwarding stall
+/// for every tap. A tap that covers only part of the vector's pixels is read through a zero-filled lane buffer.
+inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g, float* im) noexcept {
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, L = out_h * out_w;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w;
+    float lane_buffer[V::lanes];
+    for (std::size_t c = 0; c < g.channels; ++c)
+        for (std::size_t ih = 0; ih < H; ++ih) {
+            float* out = im + (c * H + ih) * W;
+            for (std::size_t x0 = 0; x0 < W; x0 += V::lanes) {
+                const std::size_t width = std::min<std::size_t>(V::lanes, W - x0);  // pixels in this vector
+                typename V::F acc = V::zero();
+                for (std::size_t i = 0; i < kh; ++i) {
+                    if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
+                    const float* row = col + ((c * kh + i) * kw) * L + (ih - i) * out_w;  // tap (c, i, 0), row oh
+                    for (std::size_t j = 0; j < kw; ++j, row += L) {
+                        // pixel x0 + l takes row[x0 + l − j] where 0 ≤ x0 + l − j < out_w
+                        const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
+                        if (lo >= hi) continue;
+                        if (lo == x0 && hi == x0 + V::lanes) {
+                            acc = V::add(acc, V::load(row + (x0 - j)));
+                        } else {
+                            for (std::size_t l = 0; l < V::lanes; ++l)
+                                lane_buffer[l] = x0 + l >= lo && x0 + l < hi ? row[x0 + l - j] : 0.f;
+                            acc = V::add(acc, V::load(lane_buffer));
+                        }
+                    }
+                }
+                if (width == V::lanes) {
+                    V::store(out + x0, acc);
+                } else {
+                    V::store(lane_buffer, acc);
+                    for (std::size_t l = 0; l < width; ++l) out[x0 + l] = lane_buffer[l];
+                }
+            }
+        }
+}
+
+/// y[o, oh, :] = wide[o, oh·W : oh·W + out_w] for every output row: conv_implicit.hpp's compaction.
+inline void compact_wide(const float* wide, std::size_t O, std::size_t out_h, std::size_t out_w, std::size_t W,
+                         float* y) noexcept {
+    const std::size_t wide_cols = (out_h - 1) * W + out_w;
+    for (std::size_t o = 0; o < O; ++o)
+        for (std::size_t oh = 0; oh < out_h; ++oh)
+            copy_run(y + (o * out_h + oh) * out_w, wide + o * wide_cols + oh * W, out_w);
+}
+
+inline constexpr ::minitorch::kernels::Im2colKernels im2col_kernels{V::isa, &im2col_unpadded, &col2im_unpadded,
+                                                                    &compact_wide};

@@ -1,0 +1,70 @@
+// minitorch/kernels/simd/avx2.hpp — AVX2+FMA: 8 float lanes (4 double), 16 ymm registers. Members as in scalar.hpp.
+// Compiled with the "avx2,fma" target (target.hpp) in every x86-64 build; used only where isa.hpp found the CPU has it.
+#pragma once
+
+#include "minitorch/kernels/simd/target.hpp"
+
+#if defined(MINITORCH_X86_64)
+#include <cstddef>
+#include <cstdint>
+
+MINITORCH_BEGIN_AVX2
+namespace minitorch::simd {
+
+struct Avx2 {
+    static constexpr Isa isa = Isa::avx2;
+    using F = __m256;
+    using Mask = __m256;  // all-ones / all-zeros lanes
+    static constexpr std::size_t lanes = 8;
+    // 6 × 2 vectors: 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers (BLIS's haswell 6×16).
+    static constexpr std::size_t gemm_rows = 6, gemm_vectors = 2;
+
+    static F zero() noexcept { return _mm256_setzero_ps(); }
+    static F set1(float v) noexcept { return _mm256_set1_ps(v); }
+    static F load(const float* p) noexcept { return _mm256_loadu_ps(p); }
+    static F load_u8(const std::uint8_t* p) noexcept {  // 8 bytes → 8 int32 → 8 floats
+        return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    }
+    static void store(float* p, F v) noexcept { _mm256_storeu_ps(p, v); }
+    static F add(F a, F b) noexcept { return _mm256_add_ps(a, b); }
+    static F sub(F a, F b) noexcept { return _mm256_sub_ps(a, b); }
+    static F mul(F a, F b) noexcept { return _mm256_mul_ps(a, b); }
+    static F fma(F a, F b, F c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+    static Mask greater(F a, F b) noexcept { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+    static Mask is_nan(F a) noexcept { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+    static Mask mask_or(Mask a, Mask b) noexcept { return _mm256_or_ps(a, b); }
+    static Mask mask_and_not(Mask a, Mask b) noexcept { return _mm256_andnot_ps(b, a); }
+    static F select(Mask m, F a, F b) noexcept { return _mm256_blendv_ps(b, a, m); }
+    static void load_deinterleaved(const float* p, F& even, F& odd) noexcept {
+        const __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+        // within each 128-bit half: [lo0 lo2 hi0 hi2] and [lo1 lo3 hi1 hi3]; then put the 64-bit pieces in order
+        const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+        const __m256 o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+        even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+        odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    static F pin(F v) noexcept {
+        __asm__("" : "+x"(v));
+        return v;
+    }
+
+    using D = __m256d;
+    static constexpr std::size_t lanes_d = 4;
+    static D zero_d() noexcept { return _mm256_setzero_pd(); }
+    static D set1_d(double v) noexcept { return _mm256_set1_pd(v); }
+    static D load_d(const double* p) noexcept { return _mm256_loadu_pd(p); }
+    static void store_d(double* p, D v) noexcept { _mm256_storeu_pd(p, v); }
+    static D load_widen(const float* p) noexcept { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+    static void widen(F v, D* out) noexcept {
+        out[0] = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+        out[1] = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+    }
+    static D add_d(D a, D b) noexcept { return _mm256_add_pd(a, b); }
+    static D sub_d(D a, D b) noexcept { return _mm256_sub_pd(a, b); }
+    static D mul_d(D a, D b) noexcept { return _mm256_mul_pd(a, b); }
+    static D fma_d(D a, D b, D c) noexcept { return _mm256_fmadd_pd(a, b, c); }
+};
+
+}  // namespace minitorch::simd
+MINITORCH_END_TARGET
+#endif

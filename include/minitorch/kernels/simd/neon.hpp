@@ -1,0 +1,65 @@
+// minitorch/kernels/simd/neon.hpp — AArch64 NEON: 4 float lanes (2 double), 32 vector registers. Members as in
+// scalar.hpp. NEON is part of every AArch64 CPU, so no target attribute and no run-time check are needed.
+#pragma once
+
+#include "minitorch/kernels/simd/target.hpp"
+
+#if defined(MINITORCH_AARCH64)
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace minitorch::simd {
+
+struct Neon {
+    static constexpr Isa isa = Isa::neon;
+    using F = float32x4_t;
+    using Mask = uint32x4_t;
+    static constexpr std::size_t lanes = 4;
+    // 8 × 3 vectors: 24 accumulators + 3 B vectors + 1 broadcast of the 32 registers.
+    static constexpr std::size_t gemm_rows = 8, gemm_vectors = 3;
+
+    static F zero() noexcept { return vdupq_n_f32(0.f); }
+    static F set1(float v) noexcept { return vdupq_n_f32(v); }
+    static F load(const float* p) noexcept { return vld1q_f32(p); }
+    static F load_u8(const std::uint8_t* p) noexcept {  // 4 bytes (memcpy: p need not be aligned) → u16 → u32 → float
+        std::uint32_t bytes;
+        std::memcpy(&bytes, p, sizeof bytes);
+        return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vreinterpret_u8_u32(vdup_n_u32(bytes))))));
+    }
+    static void store(float* p, F v) noexcept { vst1q_f32(p, v); }
+    static F add(F a, F b) noexcept { return vaddq_f32(a, b); }
+    static F sub(F a, F b) noexcept { return vsubq_f32(a, b); }
+    static F mul(F a, F b) noexcept { return vmulq_f32(a, b); }
+    static F fma(F a, F b, F c) noexcept { return vfmaq_f32(c, a, b); }  // c + a·b, fused
+    static Mask greater(F a, F b) noexcept { return vcgtq_f32(a, b); }
+    static Mask is_nan(F a) noexcept { return vmvnq_u32(vceqq_f32(a, a)); }
+    static Mask mask_or(Mask a, Mask b) noexcept { return vorrq_u32(a, b); }
+    static Mask mask_and_not(Mask a, Mask b) noexcept { return vbicq_u32(a, b); }
+    static F select(Mask m, F a, F b) noexcept { return vbslq_f32(m, a, b); }
+    static void load_deinterleaved(const float* p, F& even, F& odd) noexcept {
+        const float32x4x2_t v = vld2q_f32(p);
+        even = v.val[0];
+        odd = v.val[1];
+    }
+    static F pin(F v) noexcept { return v; }
+
+    using D = float64x2_t;
+    static constexpr std::size_t lanes_d = 2;
+    static D zero_d() noexcept { return vdupq_n_f64(0.0); }
+    static D set1_d(double v) noexcept { return vdupq_n_f64(v); }
+    static D load_d(const double* p) noexcept { return vld1q_f64(p); }
+    static void store_d(double* p, D v) noexcept { vst1q_f64(p, v); }
+    static D load_widen(const float* p) noexcept { return vcvt_f64_f32(vld1_f32(p)); }
+    static void widen(F v, D* out) noexcept {
+        out[0] = vcvt_f64_f32(vget_low_f32(v));
+        out[1] = vcvt_high_f64_f32(v);
+    }
+    static D add_d(D a, D b) noexcept { return vaddq_f64(a, b); }
+    static D sub_d(D a, D b) noexcept { return vsubq_f64(a, b); }
+    static D mul_d(D a, D b) noexcept { return vmulq_f64(a, b); }
+    static D fma_d(D a, D b, D c) noexcept { return vfmaq_f64(c, a, b); }
+};
+
+}  // namespace minitorch::simd
+#endif
