@@ -226,8 +226,7 @@ TEST_CASE("Sequential::infer gives forward's numbers bit for bit, in slices, wit
         CHECK(expected.array().abs().minCoeff() > 0.0f);  // log-probabilities: a real output, not zeros
         // Linear, BatchNorm1d, Sigmoid on [N, features]. Linear's Eigen product switches algorithms with the matrix
         // sizes (coefficient-wise below ~20 rows + columns + depth, blocked GEMM above), so a slice's rows may round
-        // differently from the whole batch's, and Sigmoid's exp may take Eigen's vectorised or scalar path for an
-        // element: equal to float rounding, not bit for bit (sequential.hpp says so).
+        // differently from the whole batch's: equal to float rounding, not bit for bit (sequential.hpp says so).
         Sequential<float> mlp(Flatten<float>(), Linear<float>({.in = 12, .out = 8}, gen),
                               BatchNorm1d<float>({.features = 8}), Sigmoid<float>(), Dropout<float>({.p = 0.5}, gen),
                               Linear<float>({.in = 8, .out = 3}, gen), LogSoftmax<float>());

@@ -90,8 +90,8 @@ double max_rel(const Weights& a, const Weights& b) {
 
 /// Normwise relative error max_k |a_k − b_k| / max_k |b_k|. Used for the weights: a weight passing through zero
 /// (w5 and w7: near iterations 89 and 97 at η = 1, 44 and 48 at η = 2) is the difference of two nearly equal numbers
-/// w − η·∂E/∂w, and there a one-ulp difference in the gradient (Eigen's vectorised exp and std::exp differ in the last
-/// bit for some arguments) is a large *elementwise* relative error — 1.4e-12 for w5 = −1.03e-5 at η = 1, iteration 89,
+/// w − η·∂E/∂w, and there a one-ulp difference in the gradient (the library's fixed::exp and the sheet's std::exp
+/// differ in the last bit for some arguments) is a large *elementwise* relative error — 1.4e-12 for w5 = −1.03e-5 at η = 1, iteration 89,
 /// with an absolute error of 1.4e-17 — although the trajectories agree to the last bits of the weights' scale.
 double normwise_rel(const Weights& a, const Weights& b) {
     double diff = 0, scale = 0;
@@ -211,7 +211,7 @@ TEST_CASE(
 
     // Every step of the library's trajectories, the sheet evaluated at the library's weights. η = 2 is left out here
     // (it is checked at 1e-12 below): by iteration ~65 it has a_o2 − t2 ≈ 1.7e-3, and every gradient carries that
-    // factor, so a one-ulp difference in a_o2 (Eigen's vectorised exp vs std::exp) alone is a relative 6e-14.
+    // factor, so a one-ulp difference in a_o2 (the library's fixed::exp vs std::exp) alone is a relative 6e-14.
     for (double lr : {0.1, 0.2, 0.5, 0.8, 1.0}) {
         for (const toy::Row& r : toy::train(course, lr, 100)) {
             const Sheet at = spreadsheet(r.w);

@@ -7,11 +7,11 @@
 // Tests: tests/test_loss.cpp.
 #pragma once
 
+#include "minitorch/fixed_math.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/layers/log_softmax.hpp"
 #include "minitorch/tensor.hpp"
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -193,12 +193,13 @@ class CrossEntropyLoss {
         return static_cast<T>(-scale() * sum);
     }
 
-    // → dL/dz: [N, C].   s·(softmax(z) − onehot(label)),   softmax(z) = exp(log_softmax(z))
+    // → dL/dz: [N, C].   s·(softmax(z) − onehot(label)),   softmax(z) = exp(log_softmax(z))   (fixed::exp: the same
+    // bits on every CPU, fixed_math.hpp)
     const Tensor<T>& backward() {
         if (!has_cache_) throw std::logic_error(describe() + ": backward called before forward");
         const T s = static_cast<T>(scale());
         grad_.resize(log_p_.shape());
-        grad_.array() = log_p_.array().exp() * s;
+        grad_.array() = log_p_.array().unaryExpr([](T v) { return fixed::exp(v); }) * s;
         const std::size_t classes = log_p_.dim(1);
         for (std::size_t n = 0; n < labels_.size(); ++n) grad_[n * classes + static_cast<std::size_t>(labels_[n])] -= s;
         return grad_;

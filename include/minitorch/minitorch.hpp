@@ -8,6 +8,8 @@
 
 #include "minitorch/tensor.hpp"
 #include "minitorch/random.hpp"
+#include "minitorch/fixed_math.hpp"
+#include "minitorch/kernels/isa.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/layers/linear.hpp"

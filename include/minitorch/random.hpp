@@ -3,9 +3,11 @@
 // Everything random in minitorch (initialisation, dropout masks, shuffles, augmentation) draws from a Generator the
 // caller owns and seeds. The generator is xoshiro256** seeded through splitmix64, and the distributions are written
 // here rather than taken from <random> (whose normal_distribution differs between standard libraries), so the same
-// seed gives the same numbers on every run, compiler and machine.
+// seed gives the same numbers on every run, compiler and machine. The normal draws' log and cos are minitorch::fixed's
+// (fixed_math.hpp), not the C library's, which differ between systems in the last bits.
 #pragma once
 
+#include "minitorch/fixed_math.hpp"
 #include "minitorch/tensor.hpp"
 
 #include <cmath>
@@ -54,7 +56,7 @@ public:
     double normal(double mean = 0.0, double stddev = 1.0) noexcept {
         const double u1 = 1.0 - uniform01();  // (0, 1]: log is finite
         const double u2 = uniform01();
-        return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+        return mean + stddev * std::sqrt(-2.0 * fixed::log(u1)) * fixed::cos(2.0 * std::numbers::pi * u2);
     }
     /// Uniform integer in [0, n), unbiased (Lemire's multiply-shift with rejection).
     std::uint64_t below(std::uint64_t n) {

@@ -116,10 +116,9 @@ public:
     /// images_per_thread images at a time (default 8), through all the layers with their infer_into (layer.hpp):
     /// one hand-off per call, a slice's activations in the core's own L2. A model with a layer lacking infer_into
     /// runs forward on slices of images_per_thread × num_threads() images instead (the layers' own threads).
-    /// The same numbers as forward, bit for bit, except after layers whose Eigen expressions are evaluated
-    /// differently for different batch sizes or addresses: Linear (Eigen picks its product algorithm by the matrix
-    /// sizes) and Sigmoid (Eigen's vectorised exp differs in the last bit from the scalar one it uses for the ends
-    /// of an array) agree with forward to rounding. Every layer must compute each image independently in eval mode
+    /// The same numbers as forward, bit for bit, except after Linear, whose Eigen product is evaluated differently
+    /// for different batch sizes (Eigen picks its product algorithm by the matrix sizes): it agrees with forward to
+    /// rounding. Every layer must compute each image independently in eval mode
     /// (true of every minitorch layer; a custom layer mixing the images of a batch must not be used with infer).
     /// Needs eval mode: training mode mixes the images (BatchNorm's batch statistics) and keeps caches for backward;
     /// nothing is kept for a backward after infer. x: [N, …] → the last layer's output, [N, …], valid until the next

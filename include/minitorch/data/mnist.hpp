@@ -20,6 +20,7 @@
 #pragma once
 
 #include "minitorch/data/idx.hpp"
+#include "minitorch/fixed_math.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -126,11 +127,12 @@ inline MnistDataset load_mnist(const std::filesystem::path& folder, MnistSplit s
 /// at x = c + ½ − W/2, y = r + ½ − H/2, and output pixel (x, y) takes the input pixel nearest to the point
 ///     x_s = x·cos θ − y·sin θ,   y_s = x·sin θ + y·cos θ
 /// (rounding half to even, as std::lrint in the default rounding mode and PyTorch's nearbyint do). 90° on a square
-/// image is numpy's rot90: dst[r][c] = src[c][W − 1 − r]. src and dst must not overlap.
+/// image is numpy's rot90: dst[r][c] = src[c][W − 1 − r]. src and dst must not overlap. cos θ and sin θ are
+/// minitorch::fixed's (fixed_math.hpp), so a rounding that lands near a pixel boundary goes the same way everywhere.
 inline void rotate_nearest(const std::uint8_t* src, std::uint8_t* dst, std::size_t height, std::size_t width,
                            double degrees) {
     const double theta = degrees * std::numbers::pi / 180.0;
-    const double cos_t = std::cos(theta), sin_t = std::sin(theta);
+    const double cos_t = fixed::cos(theta), sin_t = fixed::sin(theta);
     const double half_h = 0.5 * static_cast<double>(height), half_w = 0.5 * static_cast<double>(width);
     const auto h = static_cast<long>(height), w = static_cast<long>(width);
     for (std::size_t r = 0; r < height; ++r) {

@@ -5,14 +5,14 @@
 //
 // Subtracting the row maximum (the log-sum-exp trick) keeps every exp in (0, 1], so no overflow for large scores
 // (±1000) and at least one term equal to 1, so the log never sees 0. CrossEntropyLoss (loss.hpp) uses the same
-// row kernel, log_softmax_rows.
+// row kernel, log_softmax_rows. exp and log are minitorch::fixed's (fixed_math.hpp), the same bits on every CPU.
 #pragma once
 
+#include "minitorch/fixed_math.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -30,8 +30,8 @@ void log_softmax_rows(const Tensor<T>& x, Tensor<T>& y) {
         T* yr = y.data() + n * cols;
         const T m = *std::max_element(xr, xr + cols);
         double sum = 0;
-        for (std::size_t j = 0; j < cols; ++j) sum += static_cast<double>(std::exp(xr[j] - m));
-        const T log_sum = static_cast<T>(std::log(sum));
+        for (std::size_t j = 0; j < cols; ++j) sum += static_cast<double>(fixed::exp(xr[j] - m));
+        const T log_sum = static_cast<T>(fixed::log(sum));
         for (std::size_t j = 0; j < cols; ++j) yr[j] = (xr[j] - m) - log_sum;
     }
 }
@@ -74,7 +74,7 @@ class LogSoftmax : public TrainingMode {
             double sum = 0;
             for (std::size_t j = 0; j < cols; ++j) sum += static_cast<double>(g[j]);
             const T s = static_cast<T>(sum);
-            for (std::size_t j = 0; j < cols; ++j) d[j] = g[j] - std::exp(yr[j]) * s;
+            for (std::size_t j = 0; j < cols; ++j) d[j] = g[j] - fixed::exp(yr[j]) * s;
         }
         return dx_;
     }

@@ -15,7 +15,9 @@
 //
 //   StepLR      lr(k) = base_lr · γ^⌊k / step_size⌋             base_lr = the optimiser's lr at construction
 //               (PyTorch's step() multiplies the current lr by γ at each multiple of step_size; the closed form used
-//               here is what its _get_closed_form_lr gives and agrees to rounding — an exact match for γ = 0.5.)
+//               here is what its _get_closed_form_lr gives and agrees to rounding — an exact match for γ = 0.5.
+//               γ^n is fixed::pown: correctly rounded, as the pow of that closed form (Python's float ** int) nearly
+//               always is, and the same bits on every machine.)
 //
 //   OneCycleLR  T = total_steps (or epochs · steps_per_epoch), p = pct_start,
 //               initial_lr = max_lr / div_factor,  min_lr = initial_lr / final_div_factor.
@@ -27,7 +29,7 @@
 //                   three-phase:  initial_lr → max_lr → initial_lr → min_lr,   momentum max → base → max → max
 //               Step k belongs to the first phase with k ≤ e_i (the last phase takes everything after e_{n−1}); with
 //               s = the previous phase's end (0 for the first), pct = (k − s) / (e_i − s) and
-//                   cosine:  value = end + (start − end)/2 · (cos(π·pct) + 1)
+//                   cosine:  value = end + (start − end)/2 · (cos(π·pct) + 1)      (cos: fixed::cos, fixed_math.hpp)
 //                   linear:  value = (end − start)·pct + start
 //               Momentum anneals between its phase's ends with the same pct (it falls while lr rises).
 //               PyTorch lets step() run T times (one call after each of the T optimiser steps); the T-th call computes
@@ -37,6 +39,8 @@
 //
 // Tests: tests/test_scheduler.cpp (golden values printed by torch 1.13's own schedulers).
 #pragma once
+
+#include "minitorch/fixed_math.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -97,9 +101,7 @@ class StepLR {
     }
 
     /// The lr after `epoch` calls of step(). Pure: does not touch the optimiser.
-    double lr_at(std::size_t epoch) const {
-        return base_lr_ * std::pow(gamma_, static_cast<double>(epoch / step_size_));
-    }
+    double lr_at(std::size_t epoch) const { return base_lr_ * fixed::pown(gamma_, epoch / step_size_); }
 
     /// Call once at the end of each epoch: advances the epoch counter and sets the optimiser's lr.
     void step() {
@@ -264,7 +266,7 @@ class OneCycleLR {
     };
 
     double anneal(double start, double end, double pct) const {
-        if (o_.anneal == Anneal::cosine) return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1);
+        if (o_.anneal == Anneal::cosine) return end + (start - end) / 2.0 * (fixed::cos(std::numbers::pi * pct) + 1);
         return (end - start) * pct + start;
     }
 
