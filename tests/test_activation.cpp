@@ -1,10 +1,16 @@
-// ReLU and Sigmoid: forward values, gradient checks, and the checker catching a wrong Sigmoid derivative.
+// ReLU and Sigmoid: forward values, gradient checks, the checker catching a wrong Sigmoid derivative, and ReLU's
+// float kernels under every ISA this CPU supports.
 #include <minitorch/gradcheck.hpp>
 #include <minitorch/layers/activation.hpp>
 
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <vector>
 
 using namespace minitorch;
 
@@ -86,4 +92,33 @@ TEST_CASE("Activations: backward before forward and wrong dy shape are errors") 
     s.forward(Tensor<float>({2, 2}));
     CHECK_THROWS_WITH_AS(s.backward(Tensor<float>({4})),
                          "Sigmoid(): expected gradient of the output's shape [2, 2], got [4]", std::invalid_argument);
+}
+
+TEST_CASE("ReLU float kernels, every ISA: the definition bit for bit (NaN propagates, −0 → +0), lengths 0..70") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const float specials[] = {nan, -0.0f, 0.0f, inf, -inf, 1e-45f, -1e-45f, 3.5f, -2.25f};
+    for (Isa isa : supported_isas()) {
+        CAPTURE(isa_name(isa));
+        const auto& k = kernels::elementwise_for(isa);
+        CHECK(k.isa == isa);
+        Generator gen(5);
+        for (std::size_t n = 0; n <= 70; ++n) {
+            CAPTURE(n);
+            std::vector<float> x(n), dy(n), y(n, 7.f), dx(n, 7.f);
+            for (std::size_t i = 0; i < n; ++i) {
+                x[i] = i % 5 == 0 ? specials[(i / 5) % std::size(specials)] : static_cast<float>(gen.normal());
+                dy[i] = static_cast<float>(gen.normal());
+            }
+            k.relu_forward(x.data(), y.data(), n);
+            k.relu_backward(y.data(), dy.data(), dx.data(), n);
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const float want_y = x[i] > 0 || std::isnan(x[i]) ? x[i] : 0.0f;  // +0, never −0
+                const float want_dx = y[i] > 0 ? dy[i] : 0.0f;
+                wrong += std::bit_cast<std::uint32_t>(y[i]) != std::bit_cast<std::uint32_t>(want_y);
+                wrong += std::bit_cast<std::uint32_t>(dx[i]) != std::bit_cast<std::uint32_t>(want_dx);
+            }
+            CHECK(wrong == 0);
+        }
+    }
 }

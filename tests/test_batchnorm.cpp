@@ -1,12 +1,19 @@
 // BatchNorm1d / BatchNorm2d: normalisation, running statistics (unbiased variance), gradient checks in training and
-// eval mode, the fast kernel against the plain reference, thread-count independence, accumulation, errors.
+// eval mode, the fast kernel against the plain reference, thread-count independence, accumulation, errors; the
+// kernels of every ISA this CPU supports (kernels/batchnorm.hpp) against the scalar ISA bit for bit and against
+// double within stated bounds, on the MNIST net's shapes and awkward ones.
 #include <minitorch/gradcheck.hpp>
+#include <minitorch/kernels/batchnorm.hpp>
 #include <minitorch/kernels/parallel.hpp>
 #include <minitorch/layers/batchnorm.hpp>
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 using namespace minitorch;
@@ -380,4 +387,246 @@ TEST_CASE("BatchNorm: a copy of a layer that borrowed its input has no cache (th
     const auto r = gradcheck(borrowing, x);
     INFO(r.report);
     CHECK(r.ok);
+}
+
+// ---- the kernels of every ISA (kernels/batchnorm.hpp) ------------------------------------------------------------
+
+namespace {
+
+/// One channel's data for the kernel tests: x, dy of a contiguous [N, C, S] tensor and the per-channel values the
+/// layer would pass (μ split in two floats, inv_std, γ, β, the eval statistics, the backward's k, a, b).
+struct KernelCase {
+    std::size_t batch, channels, spatial;
+    std::vector<float> x, dy;
+    Tensor<double> xd;  // x as double, for the references
+    std::vector<double> mean, var;
+
+    KernelCase(std::size_t n, std::size_t c, std::size_t s, std::uint64_t seed) : batch(n), channels(c), spatial(s) {
+        xd = random_tensor({n, c, s}, seed, 0.7, 1.5).cast<float>().cast<double>();
+        const auto dyd = random_tensor({n, c, s}, seed + 1).cast<float>();
+        x.assign(xd.size(), 0.f);
+        dy.assign(dyd.data(), dyd.data() + dyd.size());
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(xd[i]);
+        channel_stats(xd, mean, var);
+    }
+    kernels::Runs runs() const { return {batch, spatial, channels * spatial}; }
+    kernels::XhatParams xhat_params(std::size_t c) const {
+        const float mu_hi = static_cast<float>(mean[c]);
+        return {mu_hi, static_cast<float>(mean[c] - mu_hi), static_cast<float>(1.0 / std::sqrt(var[c] + 1e-5))};
+    }
+    // γ, β, the eval statistics and the backward's k, a, b: fixed per channel, of the sizes the layer sees.
+    float gamma(std::size_t c) const { return 0.75f + 0.125f * static_cast<float>(c % 5); }
+    float beta(std::size_t c) const { return -0.5f + 0.25f * static_cast<float>(c % 3); }
+    float eval_mean(std::size_t c) const { return static_cast<float>(mean[c]) + 0.0625f; }
+    float eval_scale(std::size_t c) const { return 1.1f / static_cast<float>(std::sqrt(var[c] + 1e-5)); }
+    float k(std::size_t c) const { return gamma(c) * xhat_params(c).inv_std; }
+    float a(std::size_t) const { return 0.03125f; }
+    float b(std::size_t c) const { return 0.1f * static_cast<float>(c % 4) - 0.15f; }
+};
+
+/// Everything the kernels of one ISA compute on a KernelCase: per channel the four sums, per element x̂ and y of the
+/// training forward (also through the x̂-only and y-only calls), the eval y, dx from the stored and the recomputed x̂.
+struct KernelOutputs {
+    std::vector<double> sums;  // [C, 6]: s1, s2, Σdy, Σdy·x̂ (stored x̂), Σdy, Σdy·x̂ (recomputed)
+    std::vector<float> xhat, y, xhat_only, y_only, y_eval, dx, dx_of_x;
+};
+
+KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& d) {
+    const std::size_t size = d.x.size();
+    KernelOutputs o{std::vector<double>(6 * d.channels, 0.0), std::vector<float>(size), std::vector<float>(size),
+                    std::vector<float>(size), std::vector<float>(size), std::vector<float>(size),
+                    std::vector<float>(size), std::vector<float>(size)};
+    const auto runs = d.runs();
+    for (std::size_t c = 0; c < d.channels; ++c) {
+        const std::size_t at = c * d.spatial;
+        const auto p = d.xhat_params(c);
+        double* s = o.sums.data() + 6 * c;
+        k.shifted_sums(d.x.data() + at, runs, static_cast<double>(d.x[at]), s[0], s[1]);
+        k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, o.xhat.data() + at, o.y.data() + at);
+        k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, o.xhat_only.data() + at, nullptr);
+        k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, nullptr, o.y_only.data() + at);
+        k.normalize_eval(d.x.data() + at, d.eval_mean(c), d.eval_scale(c), d.beta(c), runs, o.y_eval.data() + at);
+        k.dot_sums(d.dy.data() + at, o.xhat.data() + at, runs, s[2], s[3]);
+        k.dot_sums_of_x(d.dy.data() + at, d.x.data() + at, p, runs, s[4], s[5]);
+        k.input_grad(d.dy.data() + at, o.xhat.data() + at, d.k(c), d.a(c), d.b(c), runs, o.dx.data() + at);
+        k.input_grad_of_x(d.dy.data() + at, d.x.data() + at, p, d.k(c), d.a(c), d.b(c), runs, o.dx_of_x.data() + at);
+    }
+    return o;
+}
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+/// The layer's plain loops (detail::, which it runs for strided runs and double) on the contiguous float runs of a
+/// KernelCase: the kernels' definition written element by element.
+KernelOutputs run_plain_loops(const KernelCase& d) {
+    const std::size_t size = d.x.size(), S = d.spatial, step = d.channels * S;
+    KernelOutputs o{std::vector<double>(6 * d.channels, 0.0), std::vector<float>(size), std::vector<float>(size),
+                    std::vector<float>(size), std::vector<float>(size), std::vector<float>(size),
+                    std::vector<float>(size), std::vector<float>(size)};
+    for (std::size_t c = 0; c < d.channels; ++c) {
+        const auto p = d.xhat_params(c);
+        double* s = o.sums.data() + 6 * c;
+        for (std::size_t r = 0; r < d.batch; ++r) {
+            const std::size_t at = c * S + r * step;
+            const float* x = d.x.data() + at;
+            detail::add_shifted_sums<false>(x, S, 1, static_cast<double>(d.x[c * S]), s[0], s[1]);
+            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
+                                         o.xhat.data() + at, o.y.data() + at);
+            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
+                                         o.xhat_only.data() + at, static_cast<float*>(nullptr));
+            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
+                                         static_cast<float*>(nullptr), o.y_only.data() + at);
+            detail::normalize_eval_run<false>(x, S, 1, d.eval_mean(c), d.eval_scale(c), d.beta(c),
+                                              o.y_eval.data() + at);
+            const detail::XhatOf<float> of_x{x, p.mu_hi, p.mu_lo, p.inv_std};
+            detail::add_dot_sums_of<false>(d.dy.data() + at, detail::ValuesOf<float>{o.xhat.data() + at}, S, 1,
+                                           s[2], s[3]);
+            detail::add_dot_sums_of<false>(d.dy.data() + at, of_x, S, 1, s[4], s[5]);
+            detail::input_grad_run<false>(d.dy.data() + at, detail::ValuesOf<float>{o.xhat.data() + at}, S, 1,
+                                          d.k(c), d.a(c), d.b(c), o.dx.data() + at);
+            detail::input_grad_run<false>(d.dy.data() + at, of_x, S, 1, d.k(c), d.a(c), d.b(c),
+                                          o.dx_of_x.data() + at);
+        }
+    }
+    return o;
+}
+
+/// The kernels' results against the formulas in double (long double for the sums), with the bounds of float and
+/// double rounding stated in the comments. Returns the number of values outside their bound.
+std::size_t check_against_double(const KernelCase& d, const KernelOutputs& o) {
+    const double u = 0x1.0p-24;  // float's unit roundoff
+    const std::size_t S = d.spatial, step = d.channels * S;
+    std::size_t bad = 0;
+    for (std::size_t c = 0; c < d.channels; ++c) {
+        const auto p = d.xhat_params(c);
+        const double mu_hi = p.mu_hi, mu_lo = p.mu_lo, is = p.inv_std, g = d.gamma(c), b = d.beta(c);
+        const double shift = d.x[c * S];
+        long double s[6] = {}, mag[6] = {};
+        for (std::size_t r = 0; r < d.batch; ++r)
+            for (std::size_t i = 0; i < S; ++i) {
+                const std::size_t at = c * S + r * step;
+                const double x = d.x[at + i], dy = d.dy[at + i], h = o.xhat[at + i];
+                const long double t[6] = {x - shift, (x - shift) * (x - shift), dy, (long double)dy * h, dy,
+                                          (long double)dy * h};
+                for (int j = 0; j < 6; ++j) {
+                    s[j] += t[j];
+                    mag[j] += std::abs(t[j]);
+                }
+                // x̂ = ((x − mu_hi) − mu_lo)·is: three float roundings, each at most u of its result.
+                const double xh = ((x - mu_hi) - mu_lo) * is;
+                const double xh_tol = 4 * u * (std::abs(x - mu_hi) + std::abs(mu_lo)) * is;
+                bad += !(std::abs(o.xhat[at + i] - xh) <= xh_tol);
+                // y = γ·x̂ + β: x̂'s error times |γ|, plus one rounding of the fused result.
+                bad += !(std::abs(o.y[at + i] - (g * xh + b)) <= std::abs(g) * xh_tol + 2 * u * std::abs(g * xh + b));
+                // eval: (x − mean)·scale + shift: one rounding of x − mean, one of the fused result.
+                const double em = d.eval_mean(c), es = d.eval_scale(c), ye = (x - em) * es + b;
+                bad += !(std::abs(o.y_eval[at + i] - ye) <= 2 * u * (std::abs(x - em) * std::abs(es) + std::abs(ye)));
+                // dx = k·((dy − a) − x̂·b) on the stored x̂: roundings of dy − a, of the fused difference, of the
+                // product by k.
+                const double k = d.k(c), a = d.a(c), bb = d.b(c), dx = k * ((dy - a) - h * bb);
+                bad += !(std::abs(o.dx[at + i] - dx) <= 3 * u * std::abs(k) * (std::abs(dy - a) + std::abs(h * bb)));
+            }
+        // Sums in double over at most a few thousand terms: well within 1e-12 of Σ|term|.
+        for (int j = 0; j < 6; ++j)
+            bad += !(std::abs(o.sums[6 * c + j] - static_cast<double>(s[j])) <= 1e-12 * static_cast<double>(mag[j]));
+    }
+    return bad;
+}
+
+}  // namespace
+
+TEST_CASE("BatchNorm kernels, every ISA: bit for bit the scalar ISA and the layer's plain loops, within rounding of "
+          "double") {
+    // The MNIST net's BatchNorm inputs at batch 4 ([128, 16, 26, 26] … [128, 14, 6, 6]), then awkward ones: every run
+    // length 1 … 33 (none, some or several whole vectors and every tail), one image, odd channel counts.
+    std::vector<std::array<std::size_t, 3>> shapes = {{4, 16, 676}, {4, 32, 576}, {4, 16, 100},
+                                                       {4, 12, 64},  {4, 12, 36},  {4, 14, 36}};
+    for (std::size_t len = 1; len <= 33; ++len) shapes.push_back({3, 3, len});
+    shapes.push_back({1, 5, 29});
+    shapes.push_back({1, 7, 676});
+    shapes.push_back({2, 1, 17});
+    std::uint64_t seed = 200;
+    for (const auto& shape : shapes) {
+        // (not a structured binding: clang 14 cannot capture one in CAPTURE's lambda)
+        const std::size_t n = shape[0], c = shape[1], s = shape[2];
+        CAPTURE(n);
+        CAPTURE(c);
+        CAPTURE(s);
+        const KernelCase d(n, c, s, seed += 2);
+        const KernelOutputs scalar = run_kernels(kernels::batchnorm_for(Isa::scalar), d);
+        // The scalar kernels are the layer's plain loops, bit for bit (so strided runs and double compute the same
+        // formulas), and the x̂-only / y-only calls and the recomputed x̂ give the bits of the full call.
+        const KernelOutputs plain = run_plain_loops(d);
+        CHECK(same_bits(scalar.sums, plain.sums));
+        CHECK(same_bits(scalar.xhat, plain.xhat));
+        CHECK(same_bits(scalar.y, plain.y));
+        CHECK(same_bits(scalar.y_eval, plain.y_eval));
+        CHECK(same_bits(scalar.dx, plain.dx));
+        CHECK(same_bits(scalar.xhat_only, scalar.xhat));
+        CHECK(same_bits(scalar.y_only, scalar.y));
+        CHECK(same_bits(scalar.dx_of_x, scalar.dx));
+        for (std::size_t ch = 0; ch < c; ++ch) {
+            CHECK(std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 4]) ==
+                  std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 2]));
+            CHECK(std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 5]) ==
+                  std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 3]));
+        }
+        CHECK(check_against_double(d, scalar) == 0);
+        for (Isa isa : supported_isas()) {
+            CAPTURE(isa_name(isa));
+            const KernelOutputs got = run_kernels(kernels::batchnorm_for(isa), d);
+            CHECK(same_bits(got.sums, scalar.sums));
+            CHECK(same_bits(got.xhat, scalar.xhat));
+            CHECK(same_bits(got.y, scalar.y));
+            CHECK(same_bits(got.xhat_only, scalar.xhat_only));
+            CHECK(same_bits(got.y_only, scalar.y_only));
+            CHECK(same_bits(got.y_eval, scalar.y_eval));
+            CHECK(same_bits(got.dx, scalar.dx));
+            CHECK(same_bits(got.dx_of_x, scalar.dx_of_x));
+        }
+    }
+}
+
+TEST_CASE("BatchNorm2d<float> on the MNIST net's shapes (batch 4): training forward and backward within float "
+          "rounding of the double reference, with the active ISA") {
+    INFO("active ISA: " << isa_name(active_isa()));
+    const Shape shapes[] = {{4, 16, 26, 26}, {4, 32, 24, 24}, {4, 16, 10, 10},
+                            {4, 12, 8, 8},   {4, 12, 6, 6},   {4, 14, 6, 6}};
+    std::uint64_t seed = 300;
+    for (const Shape& shape : shapes) {
+        CAPTURE(to_string(shape));
+        const std::size_t C = shape[1];
+        const auto x = random_tensor(shape, seed++, 0.7, 1.5).cast<float>();
+        const auto dy = random_tensor(shape, seed++).cast<float>();
+        const auto gamma = random_tensor({C}, seed++, 1.0, 0.5).cast<float>();
+        const auto beta = random_tensor({C}, seed++).cast<float>();
+        Tensor<double> y_ref, dx_ref;
+        std::vector<double> mean, var, dgamma, dbeta;
+        reference::batch_norm_forward_train(x, gamma, beta, 1e-5, y_ref, mean, var);
+        reference::batch_norm_backward_train(x, gamma, 1e-5, dy, dx_ref, dgamma, dbeta);
+        for (bool borrow : {false, true}) {
+            CAPTURE(borrow);
+            BatchNorm2d<float> bn({.features = C});
+            bn.set_weight(gamma);
+            bn.set_bias(beta);
+            const Tensor<float> y = borrow ? bn.forward_borrowing(x) : bn.forward(x);
+            const Tensor<float>& dx = bn.backward(dy);
+            // y is γ·x̂ + β of size ~3: a few float roundings of x̂ (~2e-7 each) plus μ and inv_std in float.
+            double y_err = 0, dx_err = 0, dx_scale = 0;
+            for (std::size_t i = 0; i < y.size(); ++i) {
+                y_err = std::max(y_err, std::abs(y[i] - y_ref[i]));
+                dx_err = std::max(dx_err, std::abs(dx[i] - dx_ref[i]));
+                dx_scale = std::max(dx_scale, std::abs(dx_ref[i]));
+            }
+            CHECK(y_err < 2e-6);
+            CHECK(dx_err < 2e-6 * dx_scale);
+            for (std::size_t c = 0; c < C; ++c) {  // Σ in double, then one rounding to float
+                CHECK(bn.weight_grad()[c] == doctest::Approx(dgamma[c]).epsilon(1e-5));
+                CHECK(bn.bias_grad()[c] == doctest::Approx(dbeta[c]).epsilon(1e-5));
+            }
+        }
+    }
 }

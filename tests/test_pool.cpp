@@ -1,12 +1,17 @@
 // MaxPool2d and AvgPool2d: hand-computed values, ties (the first maximum gets the gradient), overlapping windows,
-// floor output sizes, gradient checks on odd sizes, global pooling, thread independence, errors.
+// floor output sizes, gradient checks on odd sizes, global pooling, thread independence, errors; the 2×2 eval kernel
+// of every ISA this CPU supports (kernels/pool.hpp) against the scalar ISA and the rule, bit for bit.
 #include <minitorch/gradcheck.hpp>
 #include <minitorch/kernels/parallel.hpp>
+#include <minitorch/kernels/pool.hpp>
 #include <minitorch/layers/pool.hpp>
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <utility>
@@ -282,4 +287,63 @@ TEST_CASE_TEMPLATE("MaxPool2d 2×2 in eval mode (values only) gives the training
         CHECK(negative_zeros > 0);  // … and the tie of −0 and +0 (a NaN-free window of zeros and −1 only)
     }
     set_num_threads(1);
+}
+
+namespace {
+
+/// The 2×2 eval rule written out for one window, in double: the first value, replaced in row-major order by a later
+/// one that is greater or NaN, never once it is NaN — the first maximum, or the first NaN.
+double first_max_or_nan(double a, double b, double c, double d) {
+    double m = a;
+    for (double v : {b, c, d})
+        if (!std::isnan(m) && (std::isnan(v) || v > m)) m = v;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("MaxPool2d 2×2 eval kernel, every ISA: bit for bit the scalar ISA, and exactly the rule in double") {
+    // Values with ties (−0 against +0, repeated values), ±∞ and two NaNs with different payloads (so "the first NaN"
+    // is checked bit for bit), then normal values. Shapes: the MNIST net's pool input at batch 4, every output width
+    // 1 … 35 (whole vectors and every partial one on each ISA), odd H and W (the floor drops a row and a column), one
+    // plane.
+    const float nan_a = std::bit_cast<float>(0x7fc00001u), nan_b = std::bit_cast<float>(0xffc00abcu);
+    const float inf = std::numeric_limits<float>::infinity();
+    const float specials[] = {-1.f, -0.f, 0.f, 1.f, 2.f, nan_a, nan_b, -inf, inf, 1.f};
+    std::vector<std::array<std::size_t, 3>> shapes = {{40, 24, 24}};  // [4, 10, 24, 24] as 40 planes
+    for (std::size_t W = 2; W <= 71; ++W) shapes.push_back({3, 2 + W % 5, W});
+    shapes.push_back({1, 7, 9});
+    Generator gen(41);
+    for (const auto& shape : shapes) {
+        // (not a structured binding: clang 14 cannot capture one in CAPTURE's lambda)
+        const std::size_t planes = shape[0], H = shape[1], W = shape[2];
+        CAPTURE(planes);
+        CAPTURE(H);
+        CAPTURE(W);
+        const std::size_t out_h = H / 2, out_w = W / 2;
+        for (bool special : {true, false}) {
+            std::vector<float> x(planes * H * W);
+            for (float& v : x) v = special ? specials[gen.below(10)] : static_cast<float>(gen.normal());
+            std::vector<float> expected(planes * out_h * out_w);
+            for (std::size_t p = 0; p < planes; ++p)
+                for (std::size_t oh = 0; oh < out_h; ++oh)
+                    for (std::size_t ow = 0; ow < out_w; ++ow) {
+                        const float* w = x.data() + (p * H + 2 * oh) * W + 2 * ow;
+                        const double m = first_max_or_nan(w[0], w[1], w[W], w[W + 1]);
+                        // float → double → float keeps every value and NaN payload, so the rule's pick is exact
+                        expected[(p * out_h + oh) * out_w + ow] = static_cast<float>(m);
+                    }
+            std::vector<float> scalar(expected.size(), -7.f);
+            kernels::pool_for(Isa::scalar).max_2x2(x.data(), planes, H, W, scalar.data());
+            // Tolerance 0: a maximum is a selection, so the kernel must return the rule's value itself (NaN payload
+            // and sign of zero included).
+            CHECK(std::memcmp(scalar.data(), expected.data(), expected.size() * sizeof(float)) == 0);
+            for (Isa isa : supported_isas()) {
+                CAPTURE(isa_name(isa));
+                std::vector<float> got(expected.size(), -7.f);
+                kernels::pool_for(isa).max_2x2(x.data(), planes, H, W, got.data());
+                CHECK(std::memcmp(got.data(), scalar.data(), got.size() * sizeof(float)) == 0);
+            }
+        }
+    }
 }

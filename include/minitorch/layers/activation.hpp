@@ -1,7 +1,10 @@
 // minitorch/layers/activation.hpp — elementwise activations: ReLU and Sigmoid.
 // Derivations: docs/layers/relu.md, docs/layers/sigmoid.md. Tests: tests/test_activation.cpp.
+// Sigmoid's exp is minitorch::fixed's (fixed_math.hpp): the same bits on every CPU, whatever the SIMD width.
 #pragma once
 
+#include "minitorch/fixed_math.hpp"
+#include "minitorch/kernels/elementwise.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
@@ -9,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace minitorch {
@@ -28,7 +32,7 @@ public:
         const T* xp = x.data();
         T* yp = y_.data();
         parallel_for(x.size(), [&](std::size_t b, std::size_t e, std::size_t) {  // elementwise: any split works
-            segment(yp, b, e) = segment(xp, b, e).max(T(0));  // Eigen: vectorised selects, no branches
+            relu(xp + b, yp + b, e - b);
         });
         has_cache_ = is_training();  // backward reads y: y > 0 exactly where x > 0
         return y_;
@@ -36,7 +40,7 @@ public:
     /// forward's values on the calling thread, into y (layer.hpp: infer_into).
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
         y.resize(x.shape());
-        y.array() = x.array().max(T(0));
+        relu(x.data(), y.data(), x.size());
         return y;
     }
 
@@ -52,13 +56,31 @@ public:
         const T *yp = y_.data(), *gp = dy.data();
         T* dxp = dx.data();
         parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
-            segment(dxp, b, e) = (segment(yp, b, e) > T(0)).select(segment(gp, b, e), T(0));
+            relu_grad(yp + b, gp + b, dxp + b, e - b);
         });
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
 
 private:
+    // y[0, n) = x where x > 0 or x is NaN (as PyTorch: NaN propagates), else +0. float: the elementwise kernel of the
+    // ISA in use (kernels/elementwise.hpp), the same bits on every ISA.
+    static void relu(const T* x, T* y, std::size_t n) {
+        if constexpr (std::is_same_v<T, float>) {
+            kernels::elementwise().relu_forward(x, y, n);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) || x[i] != x[i] ? x[i] : T(0);
+        }
+    }
+    // dx[0, n) = dy where y > 0, else +0.
+    static void relu_grad(const T* y, const T* dy, T* dx, std::size_t n) {
+        if constexpr (std::is_same_v<T, float>) {
+            kernels::elementwise().relu_backward(y, dy, dx, n);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+        }
+    }
+
     Tensor<T> y_, dx_;  // y doubles as the cache
     bool has_cache_ = false;
 };
@@ -78,11 +100,11 @@ public:
         has_cache_ = is_training();  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
         return y_;
     }
-    /// forward's values (forward computes them here; to the last bit of Eigen's exp on another slice, see
-    /// Sequential::infer) into y (layer.hpp: infer_into).
+    /// forward's values (forward computes them here) into y (layer.hpp: infer_into). Elementwise with a scalar exp,
+    /// so each element's bits depend on its own input only, not on where it falls in a SIMD register.
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
         y.resize(x.shape());
-        y.array() = T(1) / (T(1) + (-x.array()).exp());
+        y.array() = x.array().unaryExpr([](T v) { return T(1) / (T(1) + fixed::exp(-v)); });
         return y;
     }
 

@@ -11,20 +11,18 @@
 // Performance: the work is split over channels with parallel_for, so each channel's reductions run on one thread in a
 // fixed order (the same numbers for any thread count). Sums are accumulated in double even for float. The training
 // forward makes two passes over x per channel (shifted sums for the statistics, then x̂ and y in one fused pass), the
-// backward two over dy (Σdy and Σdy·x̂, then dx). Caches and outputs are members, resized, so a steady-state step
-// does not allocate. A plain reference (reference::batch_norm_forward_train / _backward_train, loops in double) is
-// kept at the end of this file; the tests compare the two.
+// backward two over dy (Σdy and Σdy·x̂, then dx). For float on contiguous runs each pass is a kernel of
+// kernels/batchnorm.hpp (the ISA in use, the same bits on every ISA); y = γ·x̂ + β, the eval (x − mean)·scale + shift
+// and the (dy − a) − x̂·b of dx are fused multiply-adds, in the kernels and in the plain loops (strided runs, double)
+// alike. Caches and outputs are members, resized, so a steady-state step does not allocate. A plain reference
+// (reference::batch_norm_forward_train / _backward_train, loops in double) is kept at the end of this file; the tests
+// compare the two.
 #pragma once
 
+#include "minitorch/kernels/batchnorm.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
-
-#include <Eigen/Core>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -58,73 +56,22 @@ struct ChannelRuns {
     std::size_t start(std::size_t c, std::size_t r) const { return c * channel_step + r * run_step; }
 };
 
-/// An Eigen array view of one run: contiguous (vectorised) or strided by `inner`.
-template <bool Strided, class P>
-auto run_view(P* p, std::size_t len, std::size_t inner) {
-    using Array = Eigen::Array<std::remove_const_t<P>, Eigen::Dynamic, 1>;
-    using A = std::conditional_t<std::is_const_v<P>, const Array, Array>;
-    const auto n = static_cast<Eigen::Index>(len);
-    if constexpr (Strided)
-        return Eigen::Map<A, Eigen::Unaligned, Eigen::InnerStride<>>(
-            p, n, Eigen::InnerStride<>(static_cast<Eigen::Index>(inner)));
-    else
-        return Eigen::Map<A, Eigen::Unaligned>(p, n);
-}
+/// Number of partial sums of the reductions below, the kernels' batchnorm_sum_lanes: in each run lane k takes the
+/// elements i ≡ k (mod sum_lanes), in order, and the lanes are then added in a fixed order, so the result does not
+/// depend on how the lanes are computed. Contiguous float runs go through the kernels of kernels/batchnorm.hpp (the
+/// ISA in use); strided runs ([N, C] inputs) and double run the plain loops below, the same formulas element by
+/// element (every multiply-add an std::fma, as in the kernels).
+inline constexpr std::size_t sum_lanes = kernels::batchnorm_sum_lanes;
 
-/// Number of independent double accumulators of the reductions below: each lane is its own chain, summed in a fixed
-/// order at the end (lane k takes the elements i ≡ k mod sum_lanes, in order), so the result does not depend on how
-/// the lanes are computed. Contiguous float runs use AVX-512 when the build has it (one register of 8 doubles per
-/// sum, fused multiply-adds: the same operations GCC makes of the plain loop below with -march=native, which it
-/// leaves scalar — 8 chains, one element at a time; Eigen 3.4 does not vectorise float → double casts). Other cases
-/// run the plain loop.
-inline constexpr std::size_t sum_lanes = 8;
-
-#if defined(__AVX512F__)
-/// The vector part of the reductions for a contiguous float run: for i in [0, len − len % 8), lane i % 8 of l1 adds
-/// u_i = double(a_i) − shift and lane i % 8 of l2 adds u_i·w_i (fused), where w_i = u_i (Square) or double(b_i),
-/// and a and b come 8 floats at a time from load_a(i), load_b(i). Returns the index where the scalar tail starts.
-template <bool Square, class LoadA, class LoadB>
-std::size_t lane_sums_avx512(std::size_t len, LoadA load_a, LoadB load_b, double shift, double (&l1)[sum_lanes],
-                             double (&l2)[sum_lanes]) {
-    const __m512d s = _mm512_set1_pd(shift);
-    __m512d s1 = _mm512_loadu_pd(l1), s2 = _mm512_loadu_pd(l2);
-    std::size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        const __m512d u = _mm512_sub_pd(_mm512_cvtps_pd(load_a(i)), s);
-        s1 = _mm512_add_pd(s1, u);
-        if constexpr (Square)
-            s2 = _mm512_fmadd_pd(u, u, s2);
-        else
-            s2 = _mm512_fmadd_pd(u, _mm512_cvtps_pd(load_b(i)), s2);
-    }
-    _mm512_storeu_pd(l1, s1);
-    _mm512_storeu_pd(l2, s2);
-    return i;
-}
-#endif
-
-/// Adds Σ d and Σ d² to s1, s2, where d = v − shift over the run's values v (as double).
+/// Adds Σ d and Σ d² to s1, s2, where d = v − shift over the run's values v (as double), d² fused into its sum.
 template <bool Strided, class T>
 void add_shifted_sums(const T* p, std::size_t len, std::size_t inner, double shift, double& s1, double& s2) {
     const std::size_t step = Strided ? inner : 1;
     double a1[sum_lanes] = {}, a2[sum_lanes] = {};
-    std::size_t i = 0;
-#if defined(__AVX512F__)
-    if constexpr (!Strided && std::is_same_v<T, float>) {
-        const auto load = [p](std::size_t j) { return _mm256_loadu_ps(p + j); };
-        i = lane_sums_avx512<true>(len, load, load, shift, a1, a2);
-    }
-#endif
-    for (; i + sum_lanes <= len; i += sum_lanes)
-        for (std::size_t k = 0; k < sum_lanes; ++k) {
-            const double d = static_cast<double>(p[(i + k) * step]) - shift;
-            a1[k] += d;
-            a2[k] += d * d;
-        }
-    for (std::size_t k = 0; i < len; ++i, ++k) {
+    for (std::size_t i = 0; i < len; ++i) {
         const double d = static_cast<double>(p[i * step]) - shift;
-        a1[k] += d;
-        a2[k] += d * d;
+        a1[i % sum_lanes] += d;
+        a2[i % sum_lanes] = std::fma(d, d, a2[i % sum_lanes]);
     }
     for (std::size_t k = 0; k < sum_lanes; ++k) {
         s1 += a1[k];
@@ -132,30 +79,16 @@ void add_shifted_sums(const T* p, std::size_t len, std::size_t inner, double shi
     }
 }
 
-/// Adds Σ a and Σ a·b to sa, sab over a run of a and the matching run of b (as double), where b is the run's
-/// values of b_of (a pointer: b itself; or XhatOf: x̂ recomputed from x, see below).
+/// Adds Σ a and Σ a·b to sa, sab over a run of a and the matching run of b (as double, a·b fused into its sum), where
+/// b is the run's values of b_of (ValuesOf: b itself; or XhatOf: x̂ recomputed from x, see below).
 template <bool Strided, class T, class B>
 void add_dot_sums_of(const T* a, const B& b_of, std::size_t len, std::size_t inner, double& sa, double& sab) {
     const std::size_t step = Strided ? inner : 1;
     double l1[sum_lanes] = {}, l2[sum_lanes] = {};
-    std::size_t i = 0;
-#if defined(__AVX512F__)
-    if constexpr (!Strided && std::is_same_v<T, float>) {
-        i = lane_sums_avx512<false>(
-            len, [a](std::size_t j) { return _mm256_loadu_ps(a + j); }, [&b_of](std::size_t j) { return b_of.load8(j); },
-            0.0, l1, l2);
-    }
-#endif
-    for (; i + sum_lanes <= len; i += sum_lanes)
-        for (std::size_t k = 0; k < sum_lanes; ++k) {
-            const double u = static_cast<double>(a[(i + k) * step]);
-            l1[k] += u;
-            l2[k] += u * static_cast<double>(b_of((i + k) * step));
-        }
-    for (std::size_t k = 0; i < len; ++i, ++k) {
+    for (std::size_t i = 0; i < len; ++i) {
         const double u = static_cast<double>(a[i * step]);
-        l1[k] += u;
-        l2[k] += u * static_cast<double>(b_of(i * step));
+        l1[i % sum_lanes] += u;
+        l2[i % sum_lanes] = std::fma(u, static_cast<double>(b_of(i * step)), l2[i % sum_lanes]);
     }
     for (std::size_t k = 0; k < sum_lanes; ++k) {
         sa += l1[k];
@@ -168,9 +101,6 @@ template <class T>
 struct ValuesOf {
     const T* b;
     T operator()(std::size_t i) const noexcept { return b[i]; }
-#if defined(__AVX512F__)
-    __m256 load8(std::size_t i) const noexcept { return _mm256_loadu_ps(b + i); }
-#endif
 };
 
 /// x̂ recomputed from x: ((x − mu_hi) − mu_lo)·is in T — the forward's expression (two subtractions and a product,
@@ -180,13 +110,35 @@ struct XhatOf {
     const T* x;
     T mu_hi, mu_lo, is;
     T operator()(std::size_t i) const noexcept { return ((x[i] - mu_hi) - mu_lo) * is; }
-#if defined(__AVX512F__)
-    __m256 load8(std::size_t i) const noexcept {
-        const __m256 v = _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(mu_hi)), _mm256_set1_ps(mu_lo));
-        return _mm256_mul_ps(v, _mm256_set1_ps(is));
-    }
-#endif
 };
+
+/// Training forward, pass 2, on one run: h = x̂ = ((x − mu_hi) − mu_lo)·is (unless h is null), y = fma(x̂, g, b)
+/// (unless y is null). The kernels' normalize, element by element.
+template <bool Strided, class T>
+void normalize_run(const T* x, std::size_t len, std::size_t inner, T mu_hi, T mu_lo, T is, T g, T b, T* h, T* y) {
+    const std::size_t step = Strided ? inner : 1;
+    const XhatOf<T> xhat{x, mu_hi, mu_lo, is};
+    for (std::size_t i = 0; i < len * step; i += step) {
+        const T v = xhat(i);
+        if (h) h[i] = v;
+        if (y) y[i] = std::fma(v, g, b);
+    }
+}
+
+/// Eval forward on one run: y = fma(x − mean, scale, shift). The kernels' normalize_eval, element by element.
+template <bool Strided, class T>
+void normalize_eval_run(const T* x, std::size_t len, std::size_t inner, T mean, T scale, T shift, T* y) {
+    const std::size_t step = Strided ? inner : 1;
+    for (std::size_t i = 0; i < len * step; i += step) y[i] = std::fma(x[i] - mean, scale, shift);
+}
+
+/// Backward, pass 2, on one run: dx = k·fma(x̂, −b, dy − a), x̂ from xhat_of (ValuesOf or XhatOf). The kernels'
+/// input_grad and input_grad_of_x, element by element.
+template <bool Strided, class T, class B>
+void input_grad_run(const T* dy, const B& xhat_of, std::size_t len, std::size_t inner, T k, T a, T b, T* dx) {
+    const std::size_t step = Strided ? inner : 1;
+    for (std::size_t i = 0; i < len * step; i += step) dx[i] = k * std::fma(xhat_of(i), -b, dy[i] - a);
+}
 
 }  // namespace detail
 
@@ -368,20 +320,32 @@ class BatchNorm : public TrainingMode {
     double gamma(std::size_t c) const { return opt_.affine ? static_cast<double>(weight_[c]) : 1.0; }
     double beta(std::size_t c) const { return opt_.affine ? static_cast<double>(bias_[c]) : 0.0; }
 
+    /// Contiguous float runs go through the kernels of kernels/batchnorm.hpp; strided runs and double through the
+    /// plain loops of detail (the same formulas).
+    template <bool Strided>
+    static constexpr bool uses_kernels = !Strided && std::is_same_v<T, float>;
+    /// Channel c's runs as the kernels address them (from its first value).
+    static kernels::Runs kernel_runs(const detail::ChannelRuns& runs) { return {runs.runs, runs.len, runs.run_step}; }
+
     template <bool Strided>
     void forward_train(const Tensor<T>& x, const detail::ChannelRuns& runs) {
         const T* xp = x.data();
         T* yp = y_.data();
         T* hp = borrowed_ ? nullptr : opt_.affine ? xhat_.data() : yp;  // where x̂ goes (nowhere when borrowing)
+        T* y_out = opt_.affine ? yp : nullptr;                         // without affine y is x̂, written as hp
         const double n = static_cast<double>(count_), m = opt_.momentum;
         parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t c = begin; c < end; ++c) {
                 // Pass 1: Σd and Σd² of d = x − K, K = the channel's first value (shifted sums: no cancellation
                 // when the mean is large against the spread), in double.
-                const double shift = static_cast<double>(xp[runs.start(c, 0)]);
+                const std::size_t first = runs.start(c, 0);
+                const double shift = static_cast<double>(xp[first]);
                 double s1 = 0, s2 = 0;
-                for (std::size_t r = 0; r < runs.runs; ++r)
-                    detail::add_shifted_sums<Strided>(xp + runs.start(c, r), runs.len, runs.inner, shift, s1, s2);
+                if constexpr (uses_kernels<Strided>)
+                    kernels::batchnorm().shifted_sums(xp + first, kernel_runs(runs), shift, s1, s2);
+                else
+                    for (std::size_t r = 0; r < runs.runs; ++r)
+                        detail::add_shifted_sums<Strided>(xp + runs.start(c, r), runs.len, runs.inner, shift, s1, s2);
                 const double mean_d = s1 / n;
                 const double mean = shift + mean_d;
                 const double var = std::max((s2 - s1 * mean_d) / n, 0.0);  // biased: normalises the batch
@@ -395,16 +359,15 @@ class BatchNorm : public TrainingMode {
                 mu_hi_[c] = mu_hi;
                 mu_lo_[c] = mu_lo;
                 const T g = static_cast<T>(gamma(c)), b = static_cast<T>(beta(c));
-                for (std::size_t r = 0; r < runs.runs; ++r) {
-                    const std::size_t at = runs.start(c, r);
-                    const auto xr = detail::run_view<Strided>(xp + at, runs.len, runs.inner);
-                    if (hp == nullptr) {  // borrowing (affine): y only
-                        detail::run_view<Strided>(yp + at, runs.len, runs.inner) = ((xr - mu_hi) - mu_lo) * is * g + b;
-                        continue;
+                if constexpr (uses_kernels<Strided>) {
+                    kernels::batchnorm().normalize(xp + first, {mu_hi, mu_lo, is}, g, b, kernel_runs(runs),
+                                                   hp ? hp + first : nullptr, y_out ? y_out + first : nullptr);
+                } else {
+                    for (std::size_t r = 0; r < runs.runs; ++r) {
+                        const std::size_t at = runs.start(c, r);
+                        detail::normalize_run<Strided>(xp + at, runs.len, runs.inner, mu_hi, mu_lo, is, g, b,
+                                                       hp ? hp + at : nullptr, y_out ? y_out + at : nullptr);
                     }
-                    auto hr = detail::run_view<Strided>(hp + at, runs.len, runs.inner);
-                    hr = ((xr - mu_hi) - mu_lo) * is;
-                    if (opt_.affine) detail::run_view<Strided>(yp + at, runs.len, runs.inner) = hr * g + b;
                 }
                 // Running statistics: the UNBIASED variance σ²·n/(n − 1), as PyTorch stores it.
                 running_mean_[c] = static_cast<T>((1 - m) * static_cast<double>(running_mean_[c]) + m * mean);
@@ -414,8 +377,8 @@ class BatchNorm : public TrainingMode {
         });
     }
 
-    /// Eval mode: y = (x − running_mean)·scale + β per channel, scale = γ/√(running_var + ε), on the runs (images)
-    /// [r_begin, r_end) of channels [c_begin, c_end). (x − running_mean)·scale + β rather than
+    /// Eval mode: y = fma(x − running_mean, scale, β) per channel, scale = γ/√(running_var + ε), on the runs
+    /// (images) [r_begin, r_end) of channels [c_begin, c_end). (x − running_mean)·scale + β rather than
     /// x·scale + (β − running_mean·scale): the subtraction of two T values is exact for x near the mean, where the
     /// folded form cancels (PyTorch folds).
     template <bool Strided>
@@ -424,10 +387,15 @@ class BatchNorm : public TrainingMode {
         for (std::size_t c = c_begin; c < c_end; ++c) {
             const T scale = static_cast<T>(gamma(c) / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps));
             const T mean = running_mean_[c], shift = static_cast<T>(beta(c));
-            for (std::size_t r = r_begin; r < r_end; ++r) {
-                const std::size_t at = runs.start(c, r);
-                detail::run_view<Strided>(yp + at, runs.len, runs.inner) =
-                    (detail::run_view<Strided>(xp + at, runs.len, runs.inner) - mean) * scale + shift;
+            if constexpr (uses_kernels<Strided>) {
+                const std::size_t at = runs.start(c, r_begin);
+                kernels::batchnorm().normalize_eval(xp + at, mean, scale, shift,
+                                                    {r_end - r_begin, runs.len, runs.run_step}, yp + at);
+            } else {
+                for (std::size_t r = r_begin; r < r_end; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    detail::normalize_eval_run<Strided>(xp + at, runs.len, runs.inner, mean, scale, shift, yp + at);
+                }
             }
         }
     }
@@ -457,29 +425,47 @@ class BatchNorm : public TrainingMode {
         parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t c = begin; c < end; ++c) {
                 const T mu_hi = mu_hi_[c], mu_lo = mu_lo_[c], is = static_cast<T>(inv_std_[c]);
+                const std::size_t first = runs.start(c, 0);
                 // Pass 1: Σdy and Σdy·x̂, in double.
                 double sum_dy = 0, sum_dy_xhat = 0;
-                for (std::size_t r = 0; r < runs.runs; ++r) {
-                    const std::size_t at = runs.start(c, r);
+                if constexpr (uses_kernels<Strided>) {
+                    const auto& kern = kernels::batchnorm();
                     if (xp)
-                        detail::add_dot_sums_of<Strided>(gp + at, detail::XhatOf<T>{xp + at, mu_hi, mu_lo, is},
-                                                         runs.len, runs.inner, sum_dy, sum_dy_xhat);
+                        kern.dot_sums_of_x(gp + first, xp + first, {mu_hi, mu_lo, is}, kernel_runs(runs), sum_dy,
+                                           sum_dy_xhat);
                     else
-                        detail::add_dot_sums_of<Strided>(gp + at, detail::ValuesOf<T>{hp + at}, runs.len, runs.inner,
-                                                         sum_dy, sum_dy_xhat);
+                        kern.dot_sums(gp + first, hp + first, kernel_runs(runs), sum_dy, sum_dy_xhat);
+                } else {
+                    for (std::size_t r = 0; r < runs.runs; ++r) {
+                        const std::size_t at = runs.start(c, r);
+                        if (xp)
+                            detail::add_dot_sums_of<Strided>(gp + at, detail::XhatOf<T>{xp + at, mu_hi, mu_lo, is},
+                                                             runs.len, runs.inner, sum_dy, sum_dy_xhat);
+                        else
+                            detail::add_dot_sums_of<Strided>(gp + at, detail::ValuesOf<T>{hp + at}, runs.len,
+                                                             runs.inner, sum_dy, sum_dy_xhat);
+                    }
                 }
-                // Pass 2: dx = k·(dy − a − x̂·b), k = γ·inv_std, a = Σdy/n, b = Σ(dy·x̂)/n.
+                // Pass 2: dx = k·((dy − a) − x̂·b), the inner multiply-add fused, k = γ·inv_std, a = Σdy/n,
+                // b = Σ(dy·x̂)/n.
                 const T k = static_cast<T>(gamma(c) * inv_std_[c]);
                 const T a = static_cast<T>(sum_dy / n), b = static_cast<T>(sum_dy_xhat / n);
-                for (std::size_t r = 0; r < runs.runs; ++r) {
-                    const std::size_t at = runs.start(c, r);
-                    const auto dyr = detail::run_view<Strided>(gp + at, runs.len, runs.inner);
-                    auto dxr = detail::run_view<Strided>(dxp + at, runs.len, runs.inner);
-                    if (xp) {
-                        const auto xr = detail::run_view<Strided>(xp + at, runs.len, runs.inner);
-                        dxr = k * (dyr - a - (((xr - mu_hi) - mu_lo) * is) * b);
-                    } else {
-                        dxr = k * (dyr - a - detail::run_view<Strided>(hp + at, runs.len, runs.inner) * b);
+                if constexpr (uses_kernels<Strided>) {
+                    const auto& kern = kernels::batchnorm();
+                    if (xp)
+                        kern.input_grad_of_x(gp + first, xp + first, {mu_hi, mu_lo, is}, k, a, b, kernel_runs(runs),
+                                             dxp + first);
+                    else
+                        kern.input_grad(gp + first, hp + first, k, a, b, kernel_runs(runs), dxp + first);
+                } else {
+                    for (std::size_t r = 0; r < runs.runs; ++r) {
+                        const std::size_t at = runs.start(c, r);
+                        if (xp)
+                            detail::input_grad_run<Strided>(gp + at, detail::XhatOf<T>{xp + at, mu_hi, mu_lo, is},
+                                                            runs.len, runs.inner, k, a, b, dxp + at);
+                        else
+                            detail::input_grad_run<Strided>(gp + at, detail::ValuesOf<T>{hp + at}, runs.len,
+                                                            runs.inner, k, a, b, dxp + at);
                     }
                 }
                 if (opt_.affine) {

@@ -9,11 +9,8 @@
 // parallel_for; no plane is shared between threads, so the results do not depend on the thread count.
 #pragma once
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "minitorch/kernels/parallel.hpp"
+#include "minitorch/kernels/pool.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -147,16 +144,20 @@ class MaxPool2d : public TrainingMode {
 
     /// Planes [begin, end) of x [N, C, H, W] (plane p = (n, c)) into y [N, C, outH, outW], and with argmax (training)
     /// the flat index ih·W + iw of each window's first maximum. Without argmax the 2 × 2, stride-2 pool takes the
-    /// values-only path (max_of_2x2_windows).
+    /// values-only path (float: kernels::pool().max_2x2; double: max_of_2x2_windows).
     void pool_planes(const Tensor<T>& x, Tensor<T>& y, std::size_t begin, std::size_t end,
                      std::size_t* argmax) const {
         const std::size_t H = x.dim(2), W = x.dim(3), out_h = y.dim(2), out_w = y.dim(3);
         const std::size_t k = geo_.kernel, s = geo_.stride;
         if (!argmax && k == 2 && s == 2) {  // eval mode, the common 2 × 2 pool: values only, no argmax
-            for (std::size_t p = begin; p < end; ++p)
-                for (std::size_t oh = 0; oh < out_h; ++oh)
-                    max_of_2x2_windows(x.data() + p * H * W + 2 * oh * W, W, y.data() + (p * out_h + oh) * out_w,
-                                       out_w);
+            if constexpr (std::is_same_v<T, float>) {  // the kernel of the ISA in use (kernels/pool.hpp)
+                kernels::pool().max_2x2(x.data() + begin * H * W, end - begin, H, W, y.data() + begin * out_h * out_w);
+            } else {
+                for (std::size_t p = begin; p < end; ++p)
+                    for (std::size_t oh = 0; oh < out_h; ++oh)
+                        max_of_2x2_windows(x.data() + p * H * W + 2 * oh * W, W, y.data() + (p * out_h + oh) * out_w,
+                                           out_w);
+            }
             return;
         }
         // offset[w] = position of window element w (row-major) relative to the window's top-left pixel, so the
@@ -195,44 +196,15 @@ class MaxPool2d : public TrainingMode {
         }
     }
 
-    /// One output row of a 2 × 2, stride-2 pool in eval mode: out[j] = the value the training path picks for window
-    /// j (rows `top` and top + W, columns 2j, 2j + 1): the first maximum in row-major order, or the first NaN. A
-    /// running maximum that replaces only on "greater, or NaN" and never replaces a NaN gives exactly that value, and
-    /// needs no position (the training path must also find where the maximum is): 16 windows per AVX-512 step in
-    /// float, a plain loop otherwise.
+    /// One output row of a 2 × 2, stride-2 pool in eval mode, double (float runs kernels::pool().max_2x2, the same
+    /// rule a vector of windows at a time): out[j] = the value the training path picks for window j (rows `top` and
+    /// top + W, columns 2j, 2j + 1): the first maximum in row-major order, or the first NaN. A running maximum that
+    /// replaces only on "greater, or NaN" and never replaces a NaN gives exactly that value, and needs no position
+    /// (the training path must also find where the maximum is).
     static void max_of_2x2_windows(const T* top, std::size_t W, T* out, std::size_t out_w) {
         const T* bottom = top + W;
         const auto take = [](T m, T v) { return (v > m || v != v) && m == m ? v : m; };
-        std::size_t j = 0;
-#if defined(__AVX512F__)
-        if constexpr (std::is_same_v<T, float>) {  // 16 windows at a time; GCC 12 leaves the loop below scalar
-            const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-            const auto take16 = [](__m512 m, __m512 v) {  // take() on 16 lanes
-                const __mmask16 replace =
-                    (_mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)) &
-                    _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q);
-                return _mm512_mask_blend_ps(replace, m, v);
-            };
-            for (; j < out_w; j += 16) {
-                const std::size_t n = std::min<std::size_t>(16, out_w - j);  // windows in this step
-                // The 2n inputs of each row as two vectors (masked: never past the window's last column).
-                const __mmask16 lo = static_cast<__mmask16>(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
-                const __mmask16 hi = static_cast<__mmask16>(n <= 8 ? 0 : n == 16 ? 0xFFFF : (1u << (2 * n - 16)) - 1);
-                const __m512 t0 = _mm512_maskz_loadu_ps(lo, top + 2 * j);
-                const __m512 t1 = _mm512_maskz_loadu_ps(hi, top + 2 * j + 16);
-                const __m512 b0 = _mm512_maskz_loadu_ps(lo, bottom + 2 * j);
-                const __m512 b1 = _mm512_maskz_loadu_ps(hi, bottom + 2 * j + 16);
-                __m512 m = _mm512_permutex2var_ps(t0, even, t1);  // top[2j]: the window's first element
-                m = take16(m, _mm512_permutex2var_ps(t0, odd, t1));
-                m = take16(m, _mm512_permutex2var_ps(b0, even, b1));
-                m = take16(m, _mm512_permutex2var_ps(b0, odd, b1));
-                _mm512_mask_storeu_ps(out + j, static_cast<__mmask16>((1u << n) - 1), m);
-            }
-            return;
-        }
-#endif
-        for (; j < out_w; ++j) {
+        for (std::size_t j = 0; j < out_w; ++j) {
             T m = top[2 * j];
             m = take(m, top[2 * j + 1]);
             m = take(m, bottom[2 * j]);

@@ -23,8 +23,9 @@ struct Avx512 {
     static F zero() noexcept { return _mm512_setzero_ps(); }
     static F set1(float v) noexcept { return _mm512_set1_ps(v); }
     static F load(const float* p) noexcept { return _mm512_loadu_ps(p); }
-    static F load_u8(const std::uint8_t* p) noexcept {  // 16 bytes → 16 int32 → 16 floats
-        return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    static F load_u8(const std::uint8_t* p) noexcept {  // 16 bytes → 16 int32 → 16 floats (maskz: see widen)
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        return _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_maskz_cvtepu8_epi32(0xFFFF, bytes));
     }
     static void store(float* p, F v) noexcept { _mm512_storeu_ps(p, v); }
     static F add(F a, F b) noexcept { return _mm512_add_ps(a, b); }
@@ -56,10 +57,15 @@ struct Avx512 {
     static D set1_d(double v) noexcept { return _mm512_set1_pd(v); }
     static D load_d(const double* p) noexcept { return _mm512_loadu_pd(p); }
     static void store_d(double* p, D v) noexcept { _mm512_storeu_pd(p, v); }
-    static D load_widen(const float* p) noexcept { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
-    static void widen(F v, D* out) noexcept {  // the upper half through a double cast: AVX-512F has no 256-bit float extract
-        out[0] = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-        out[1] = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    // Conversions (here and in load_u8) use the zero-masked intrinsics with an all-ones mask, which compile to the
+    // plain instructions: GCC 12's _mm512_cvtps_pd, _mm512_castps512_ps256, _mm512_cvtepu8_epi32 … start from
+    // _mm512_undefined_*(), which its -Wmaybe-uninitialized reports once inlined (an error under the project's
+    // -Werror).
+    static D load_widen(const float* p) noexcept { return _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(p)); }
+    static void widen(F v, D* out) noexcept {  // halves as 4 doubles: AVX-512F has no 256-bit float extract
+        const __m512d bits = _mm512_castps_pd(v);
+        out[0] = _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, bits, 0)));
+        out[1] = _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, bits, 1)));
     }
     static D add_d(D a, D b) noexcept { return _mm512_add_pd(a, b); }
     static D sub_d(D a, D b) noexcept { return _mm512_sub_pd(a, b); }
