@@ -5,7 +5,7 @@
 # run it on a quiet machine.
 #
 #   bench/compare_pytorch.sh [--runs 3] [--threads 2] [--epochs 1] [--torch-malloc both] [--data data/mnist]
-#                            [--build-dir build/native] [--no-build] [--json out/bench/compare.json]
+#                            [--isa avx2] [--build-dir build/release] [--no-build] [--json out/bench/compare.json]
 #
 #   --runs N       runs of each side (default 3); each run is a fresh process
 #   --threads N    torch.set_num_threads(N) and mnist --threads N (default 2)
@@ -17,7 +17,12 @@
 #                  "reuse" runs it with MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=1073741824, so glibc
 #                  keeps the memory and reuses it (no faults after the first steps); "both" runs both in each round
 #                  (torch, ours, torch_reuse) and reports the ratio against each. Page faults per step are printed.
-#   --build-dir D  where the mnist example is built (default build/native, configured with the `native` preset)
+#   --isa NAME     cap both sides at one instruction set (default: each side's best for this CPU):
+#                  avx2     MINITORCH_ISA=avx2    ATEN_CPU_CAPABILITY=avx2    ONEDNN_MAX_CPU_ISA=AVX2
+#                  avx512   MINITORCH_ISA=avx512  ATEN_CPU_CAPABILITY=avx512  ONEDNN_MAX_CPU_ISA=AVX512_CORE
+#                  scalar   MINITORCH_ISA=scalar  ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
+#                  (the closest PyTorch has to scalar: no AVX)
+#   --build-dir D  where the mnist example is built (default build/release, the `release` preset)
 #   --no-build     use D/examples/mnist/mnist as it is
 #   --json FILE    also write every sample and the medians as JSON (scripts/bench --compare puts them in the report)
 #
@@ -31,7 +36,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=3 threads=2 epochs=1 data=data/mnist build_dir=build/native build=1 json="" torch_malloc=both
+runs=3 threads=2 epochs=1 data=data/mnist build_dir=build/release build=1 json="" torch_malloc=both isa=
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 need_value() { [ $# -ge 2 ] || { echo "compare_pytorch.sh: $1 needs a value" >&2; exit 2; }; }
 positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "compare_pytorch.sh: $1 expects a whole number ≥ 1, got '$2'" >&2; exit 2; }; }
@@ -46,6 +51,11 @@ while [ $# -gt 0 ]; do
         *) echo "compare_pytorch.sh: --torch-malloc expects default, reuse or both, got '$torch_malloc'" >&2; exit 2 ;;
       esac ;;
     --data) need_value "$@"; data=$2; shift 2 ;;
+    --isa) need_value "$@"; isa=$2; shift 2
+      case "$isa" in
+        avx2|avx512|scalar) ;;
+        *) echo "compare_pytorch.sh: --isa expects avx2, avx512 or scalar, got '$isa'" >&2; exit 2 ;;
+      esac ;;
     --build-dir) need_value "$@"; build_dir=$2; shift 2 ;;
     --json) need_value "$@"; json=$2; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -68,9 +78,9 @@ done
 mnist=$build_dir/examples/mnist/mnist
 if [ "$build" = 1 ]; then
   jobs=$(nproc 2>/dev/null || echo 2)
-  if [ "$build_dir" = build/native ]; then
-    [ -f build/native/CMakeCache.txt ] || cmake --preset native >/dev/null
-    cmake --build --preset native --target mnist -j "$jobs" >/dev/null
+  if [ "$build_dir" = build/release ]; then
+    [ -f build/release/CMakeCache.txt ] || cmake --preset release >/dev/null
+    cmake --build --preset release --target mnist -j "$jobs" >/dev/null
   else
     cmake --build "$build_dir" --target mnist -j "$jobs" >/dev/null
   fi
@@ -83,6 +93,11 @@ case "$torch_malloc" in
   both) variants=(torch torch_reuse) ;;
 esac
 reuse_env=(MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=1073741824)
+case "$isa" in
+  avx2) export MINITORCH_ISA=avx2 ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 ;;
+  avx512) export MINITORCH_ISA=avx512 ATEN_CPU_CAPABILITY=avx512 ONEDNN_MAX_CPU_ISA=AVX512_CORE ;;
+  scalar) export MINITORCH_ISA=scalar ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 ;;
+esac
 torch_cmd=(/usr/bin/python3 bench/pytorch_epoch.py --data "$data" --threads "$threads" --epochs "$epochs")
 ours_cmd=("$mnist" --data "$data" --epochs "$epochs" --scheduler none --lr 0.01 --momentum 0.9 --rotate 0
           --threads "$threads" --progress lines)
@@ -91,6 +106,8 @@ ours_cmd=("$mnist" --data "$data" --epochs "$epochs" --scheduler none --lr 0.01 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "compare_pytorch.sh: $runs round(s), $epochs epoch(s) per run, $threads thread(s), data $data"
+echo "  CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), ISA cap: ${isa:-none}" \
+     "(MINITORCH_ISA=${MINITORCH_ISA:-} ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-})"
 echo "  torch:       ${torch_cmd[*]}"
 [ "$torch_malloc" = default ] || echo "  torch_reuse: env ${reuse_env[*]} ${torch_cmd[*]}"
 echo "  minitorch:   ${ours_cmd[*]} --csv <tmp>"
@@ -121,6 +138,7 @@ for round in $(seq 1 "$runs"); do
     show_torch "$work/torch_$round.json" "$round" torch
   fi
   "${ours_cmd[@]}" --csv "$work/ours_$round.csv" > "$work/ours_$round.log"
+  [ "$round" != 1 ] || grep -m1 -i 'kernels' "$work/ours_$round.log" | sed 's/^/  minitorch /' || true
   show_ours "$work/ours_$round.csv" "$round"
   if [ "${variants[-1]}" = torch_reuse ]; then
     env "${reuse_env[@]}" "${torch_cmd[@]}" > "$work/torch_reuse_$round.json"
@@ -128,12 +146,13 @@ for round in $(seq 1 "$runs"); do
   fi
 done
 
-python3 - "$work" "$runs" "$threads" "$epochs" "$json" "${variants[@]}" <<'PY'
+python3 - "$work" "$runs" "$threads" "$epochs" "$json" "${isa:-none}" "${variants[@]}" <<'PY'
 import csv, json, statistics, sys
 work, runs, threads, epochs, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-variants = sys.argv[6:]
+isa_cap = sys.argv[6]
+variants = sys.argv[7:]
 med = statistics.median
-result = {"threads": threads, "rounds": runs, "epochs_per_run": epochs, "torch_version": "",
+result = {"threads": threads, "rounds": runs, "epochs_per_run": epochs, "torch_version": "", "isa_cap": isa_cap,
           "minitorch": {"train_s": [], "eval_s": []}, "median": {}}
 for r in range(1, runs + 1):
     for row in csv.DictReader(open(f"{work}/ours_{r}.csv")):
@@ -147,6 +166,7 @@ for v in variants:
     for r in range(1, runs + 1):
         d = json.load(open(f"{work}/{v}_{r}.json"))
         result["torch_version"] = d["torch"]
+        result["torch_cpu_capability"] = d.get("cpu_capability", "?")
         samples["malloc_env"] = d["malloc_env"]
         for e in d["epochs"]:
             samples["train_s"].append(e["train_s"])
@@ -159,7 +179,8 @@ for v in variants:
     m["eval_ratio_vs_" + v] = m["minitorch_eval_s"] / m[v + "_eval_s"]
 names = {"torch": "PyTorch", "torch_reuse": "PyTorch (reuse)"}
 print(f"\nmedians of {len(result['minitorch']['train_s'])} epoch(s) each, {threads} thread(s), "
-      f"PyTorch {result['torch_version']}:")
+      f"ISA cap {isa_cap}, PyTorch {result['torch_version']} (ATen CPU capability "
+      f"{result.get('torch_cpu_capability', '?')}):")
 print(f"  {'':22}" + "".join(f"{names[v]:>17}" for v in variants) + f"{'minitorch':>11}" +
       "".join(f"{'ours / ' + names[v]:>25}" for v in variants))
 for key, label, fmt in (("train", "training epoch (s)", "{:.2f}"), ("eval", "evaluation, 10k (s)", "{:.3f}")):

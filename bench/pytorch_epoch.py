@@ -149,6 +149,10 @@ def main():
                           params=sum(p.numel() for p in net.parameters()), batch=a.batch, eval_batch=a.eval_batch,
                           train_steps=-(-x_train.shape[0] // a.batch),
                           malloc_env={k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
+                          isa_env={k: v for k, v in os.environ.items() if k in ("ATEN_CPU_CAPABILITY",
+                                                                                "ONEDNN_MAX_CPU_ISA")},
+                          cpu_capability=next((line.split(":", 1)[1].strip() for line in
+                                               torch.__config__.show().splitlines() if "CPU capability" in line), "?"),
                           epochs=epochs)))
 
 

@@ -2,6 +2,8 @@
 //
 //   mnist --data data/mnist                              train with the default recipe (15 epochs, OneCycle, ±7°)
 //   mnist --data data/mnist --load w.safetensors --eval-only   evaluate saved weights
+//   mnist --list-isas                                    the kernel instruction sets this CPU runs, one per line
+//   MINITORCH_ISA=scalar mnist …                         the same run on the portable kernels (same numbers)
 //
 // Prints the model summary, a progress bar per epoch and the notebook's test line after each epoch; writes
 // per-epoch metrics (CSV), a plot of the curves (gnuplot, when installed), a plain log and checkpoints. See
@@ -10,6 +12,7 @@
 
 #include <minitorch/data/mnist.hpp>
 #include <minitorch/io/safetensors.hpp>
+#include <minitorch/kernels/isa.hpp>
 #include <minitorch/optim/scheduler.hpp>
 #include <minitorch/train/loop.hpp>
 #include <minitorch/train/progress.hpp>
@@ -58,6 +61,7 @@ struct Config {
     std::size_t threads = 1;
     std::string save, load, csv, plot, log;
     bool eval_only = false;
+    bool list_isas = false;
     std::string progress = "auto";       // auto | bar | lines
 };
 
@@ -206,6 +210,7 @@ int train_or_evaluate(const Config& cfg, Log& log) {
     log.line("minitorch MNIST — " + now_utc());
     log.line("machine: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
              " hardware threads; minitorch threads: " + std::to_string(cfg.threads));
+    log.line("kernels: " + std::string(isa_description(active_isa())));  // main() has checked MINITORCH_ISA
     {
         std::ostringstream r;
         r << "recipe: epochs " << cfg.epochs << ", batch " << cfg.batch_size << ", SGD(momentum " << cfg.momentum
@@ -383,12 +388,27 @@ int main(int argc, char** argv) {
     app.add_option("--plot", cfg.plot, "loss/accuracy curves PNG (needs --csv and gnuplot)");
     app.add_option("--log", cfg.log, "also write the printed lines (no progress bars) to this file");
     app.add_option("--progress", cfg.progress, "progress display")->check(CLI::IsMember({"auto", "bar", "lines"}));
+    app.add_flag("--list-isas", cfg.list_isas,
+                 "print the kernel instruction sets this CPU can run (the values MINITORCH_ISA accepts here), "
+                 "one per line, most portable first, and exit");
+    app.footer("Environment: MINITORCH_ISA=scalar|avx2|avx512|neon runs the kernels on that instruction set "
+               "(unset: the best this CPU has; every one gives the same numbers).");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         std::cout << app.help();
         return 0;
     } catch (const CLI::ParseError& e) {
+        std::cerr << "mnist: " << e.what() << "\n\n" << app.help();
+        return 2;
+    }
+    if (cfg.list_isas) {
+        for (Isa isa : supported_isas()) std::cout << isa_name(isa) << '\n';
+        return 0;
+    }
+    try {  // an unknown MINITORCH_ISA, or one this CPU lacks, is a usage error (the library's message names both)
+        (void)active_isa();
+    } catch (const std::runtime_error& e) {
         std::cerr << "mnist: " << e.what() << "\n\n" << app.help();
         return 2;
     }
