@@ -456,7 +456,7 @@ KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& 
 
 template <class T>
 bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 /// The layer's plain loops (detail::, which it runs for strided runs and double) on the contiguous float runs of a

@@ -222,7 +222,7 @@ TEST_CASE("Dropout kernel, every ISA: bit for bit the scalar ISA and (x·keep)·
                 CAPTURE(isa_name(isa));
                 std::vector<float> got(n, -7.f);
                 kernels::dropout_for(isa).apply(x, m, scale, got.data(), n);
-                CHECK(std::memcmp(got.data(), scalar.data(), n * sizeof(float)) == 0);
+                CHECK((n == 0 || std::memcmp(got.data(), scalar.data(), n * sizeof(float)) == 0));  // n = 0: no data()
             }
         }
     }
