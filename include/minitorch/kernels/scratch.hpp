@@ -20,7 +20,8 @@ struct WideProduct;
 struct InferCol;     // … the col of Conv2d::infer_into …
 struct GemmTail;     // … gemm_nn's packed last columns (fewer than a vector) and their tile of C …
 struct GemmTailC;
-struct NtTransposedA;  // … and gemm_nt's Aᵀ and Cᵀ
+struct NtTransposedA;  // … and gemm_nt's Aᵀ, Cᵀ and C
 struct NtTransposedC;
+struct NtTransposedBack;
 
 }  // namespace minitorch::detail

@@ -41,13 +41,17 @@ struct RowsOfB {
     const float* B;
     std::size_t ldb;
     const std::size_t* b_rows;  // nullptr: strided rows
-    const float* row(std::size_t k) const noexcept { return b_rows ? B + b_rows[k] : B + k * ldb; }
+    template <bool RowTable>
+    const float* row(std::size_t k) const noexcept {
+        return RowTable ? B + b_rows[k] : B + k * ldb;
+    }
     RowsOfB shifted(std::size_t n0) const noexcept { return {B + n0, ldb, b_rows}; }
 };
 
 /// One tile: C[MR, NV·lanes] (+)= A[MR, Kd] · B[Kd, the tile's columns]. UnitRowStride: a_row == 1 (Wᵀ), so the MR
-/// values A[·, k] are adjacent.
-template <std::size_t MR, std::size_t NV, bool UnitRowStride>
+/// values A[·, k] are adjacent. RowTable: B's rows through b.b_rows (a template parameter, so that the k loop has
+/// no branch: as a run-time test GCC leaves it inside the loop, and the products lose 5–20%).
+template <std::size_t MR, std::size_t NV, bool UnitRowStride, bool RowTable>
 void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, RowsOfB b, float* C,
           std::size_t ldc, bool accumulate) {
     typename V::F acc[MR][NV];
@@ -56,7 +60,7 @@ void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, 
 #pragma GCC unroll 16
         for (std::size_t j = 0; j < NV; ++j) acc[i][j] = V::zero();
     for (std::size_t k = 0; k < Kd; ++k) {
-        const float* bk = b.row(k);
+        const float* bk = b.row<RowTable>(k);
         const float* ak = A + k * a_col;
         typename V::F bv[NV];
 #pragma GCC unroll 16
@@ -79,28 +83,32 @@ void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, 
 
 using Tile = void (*)(std::size_t, const float*, std::size_t, std::size_t, RowsOfB, float*, std::size_t, bool);
 
-template <bool Unit, std::size_t... I>
+template <bool Unit, bool RowTable, std::size_t... I>
 constexpr std::array<Tile, sizeof...(I)> make_tiles(std::index_sequence<I...>) {
-    return {&tile<I / kVectors + 1, I % kVectors + 1, Unit>...};
+    return {&tile<I / kVectors + 1, I % kVectors + 1, Unit, RowTable>...};
 }
-/// tiles<Unit>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
-template <bool Unit>
-inline constexpr auto tiles = make_tiles<Unit>(std::make_index_sequence<kRows * kVectors>{});
+/// tiles<Unit, RowTable>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
+template <bool Unit, bool RowTable>
+inline constexpr auto tiles = make_tiles<Unit, RowTable>(std::make_index_sequence<kRows * kVectors>{});
 
 inline void run(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
                 RowsOfB b, float* C, std::size_t ldc, bool accumulate) {
     if (M == 0 || N == 0) return;
-    const auto& table = a_row == 1 ? tiles<true> : tiles<false>;
+    const bool row_table = b.b_rows != nullptr;
+    const auto& table = row_table ? (a_row == 1 ? tiles<true, true> : tiles<false, true>)
+                                  : (a_row == 1 ? tiles<true, false> : tiles<false, false>);
+    const auto& plain = a_row == 1 ? tiles<true, false> : tiles<false, false>;  // for the packed last columns
     const Blocks rows(M, kRows);
-    const auto each_row_block = [&](std::size_t nv, RowsOfB panel, float* c0, std::size_t c_ld, bool acc) {
+    const auto each_row_block = [&](const std::array<Tile, kRows * kVectors>& with, std::size_t nv, RowsOfB panel,
+                                    float* c0, std::size_t c_ld, bool acc) {
         for (std::size_t r = 0, m0 = 0; r < rows.count; m0 += rows.size(r), ++r)
-            table[(rows.size(r) - 1) * kVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, panel, c0 + m0 * c_ld,
-                                                          c_ld, acc);
+            with[(rows.size(r) - 1) * kVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, panel, c0 + m0 * c_ld,
+                                                         c_ld, acc);
     };
     std::size_t n0 = 0;
     while (N - n0 >= kLanes) {  // panels of whole vectors (the last one may be narrower): each meets every row block
         const std::size_t nv = std::min(kVectors, (N - n0) / kLanes);
-        each_row_block(nv, b.shifted(n0), C + n0, ldc, accumulate);
+        each_row_block(table, nv, b.shifted(n0), C + n0, ldc, accumulate);
         n0 += nv * kLanes;
     }
     if (n0 < N) {  // the last N − n0 < lanes columns: through a zero-padded copy, then copied out
@@ -108,10 +116,10 @@ inline void run(std::size_t M, std::size_t N, std::size_t Kd, const float* A, st
         float* packed = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmTail, float>(Kd * kLanes);
         float* c_tile = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmTailC, float>(M * kLanes);
         for (std::size_t k = 0; k < Kd; ++k) {
-            const float* bk = b.row(k) + n0;
+            const float* bk = (row_table ? b.row<true>(k) : b.row<false>(k)) + n0;
             for (std::size_t j = 0; j < kLanes; ++j) packed[k * kLanes + j] = j < rest ? bk[j] : 0.f;
         }
-        each_row_block(1, RowsOfB{packed, kLanes, nullptr}, c_tile, kLanes, false);
+        each_row_block(plain, 1, RowsOfB{packed, kLanes, nullptr}, c_tile, kLanes, false);
         for (std::size_t m = 0; m < M; ++m)
             for (std::size_t j = 0; j < rest; ++j) {
                 float& c = C[m * ldc + n0 + j];
@@ -134,4 +142,16 @@ inline void gemm_nn_rows(std::size_t M, std::size_t N, std::size_t Kd, const flo
     gemm_detail::run(M, N, Kd, A, lda, 1, gemm_detail::RowsOfB{B, 0, b_rows}, C, ldc, false);
 }
 
-inline constexpr ::minitorch::kernels::GemmKernels gemm_kernels{V::isa, &gemm_nn, &gemm_nn_rows};
+/// dst[k·ldd + m] = src[m·lds + k] for m < M, k < K: dst = srcᵀ, in V::transpose_size blocks (gemm_nt's copies).
+inline void transpose(const float* src, std::size_t M, std::size_t K, std::size_t lds, float* dst,
+                      std::size_t ldd) noexcept {
+    constexpr std::size_t t = V::transpose_size;
+    const std::size_t M_blocks = M / t * t, K_blocks = K / t * t;
+    for (std::size_t m0 = 0; m0 < M_blocks; m0 += t)
+        for (std::size_t k0 = 0; k0 < K_blocks; k0 += t)
+            V::transpose_block(src + m0 * lds + k0, lds, dst + k0 * ldd + m0, ldd);
+    for (std::size_t m = 0; m < M; ++m)  // the edges: columns K_blocks… of every row, rows M_blocks… of the rest
+        for (std::size_t k = m < M_blocks ? K_blocks : 0; k < K; ++k) dst[k * ldd + m] = src[m * lds + k];
+}
+
+inline constexpr ::minitorch::kernels::GemmKernels gemm_kernels{V::isa, V::lanes, &gemm_nn, &gemm_nn_rows, &transpose};

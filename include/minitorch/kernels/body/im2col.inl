@@ -47,10 +47,13 @@ inline void im2col_unpadded(const float* im, const ::minitorch::ConvGeometry& g,
 /// taps (i, j), in that order, of col[(c, i, j), (ih − i)·outW + iw − j] where that output exists.
 /// Gathered per output row, a vector of pixels at a time, accumulated in a register and stored once: the scatter form
 /// (add each col row into im) reads back just-stored, overlapping vectors of im — a store-to-load forwarding stall
-/// for every tap. A tap that covers only part of the vector's pixels is read through a zero-filled lane buffer.
+/// for every tap. A tap that covers only part of the vector's pixels (two of three taps of a 3-wide kernel at each
+/// row end) is one whole-vector load with the lanes outside the tap replaced by 0 (V::lanes_in, V::select) — its
+/// other lanes read neighbouring values of col, never used — or, where that load would leave col (at its very
+/// start or end), a read through a zero-filled lane buffer. Either way an invalid lane adds exactly 0.
 inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g, float* im) noexcept {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, L = out_h * out_w;
-    const std::size_t kh = g.kernel_h, kw = g.kernel_w;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w, col_size = g.col_rows() * L;
     float lane_buffer[V::lanes];
     for (std::size_t c = 0; c < g.channels; ++c)
         for (std::size_t ih = 0; ih < H; ++ih) {
@@ -60,16 +63,19 @@ inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g
                 typename V::F acc = V::zero();
                 for (std::size_t i = 0; i < kh; ++i) {
                     if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
-                    const float* row = col + ((c * kh + i) * kw) * L + (ih - i) * out_w;  // tap (c, i, 0), row oh
+                    std::size_t row = ((c * kh + i) * kw) * L + (ih - i) * out_w;  // offset of tap (c, i, 0), row oh
                     for (std::size_t j = 0; j < kw; ++j, row += L) {
-                        // pixel x0 + l takes row[x0 + l − j] where 0 ≤ x0 + l − j < out_w
+                        // pixel x0 + l takes col[row + x0 + l − j] where 0 ≤ x0 + l − j < out_w
                         const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
                         if (lo >= hi) continue;
                         if (lo == x0 && hi == x0 + V::lanes) {
-                            acc = V::add(acc, V::load(row + (x0 - j)));
+                            acc = V::add(acc, V::load(col + row + x0 - j));
+                        } else if (row + x0 >= j && row + x0 - j + V::lanes <= col_size) {
+                            const typename V::F v = V::load(col + row + x0 - j);
+                            acc = V::add(acc, V::select(V::lanes_in(lo - x0, hi - x0), v, V::zero()));
                         } else {
                             for (std::size_t l = 0; l < V::lanes; ++l)
-                                lane_buffer[l] = x0 + l >= lo && x0 + l < hi ? row[x0 + l - j] : 0.f;
+                                lane_buffer[l] = x0 + l >= lo && x0 + l < hi ? col[row + x0 + l - j] : 0.f;
                             acc = V::add(acc, V::load(lane_buffer));
                         }
                     }
@@ -87,10 +93,18 @@ inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g
 /// y[o, oh, :] = wide[o, oh·W : oh·W + out_w] for every output row: conv_implicit.hpp's compaction.
 inline void compact_wide(const float* wide, std::size_t O, std::size_t out_h, std::size_t out_w, std::size_t W,
                          float* y) noexcept {
-    const std::size_t wide_cols = (out_h - 1) * W + out_w;
+    // Whole vectors where both buffers extend that far (the extra lanes write the start of the next output row,
+    // written again next), as in im2col_unpadded.
+    const std::size_t wide_cols = (out_h - 1) * W + out_w, whole = (out_w + V::lanes - 1) / V::lanes * V::lanes;
+    const std::size_t wide_size = O * wide_cols, y_size = O * out_h * out_w;
     for (std::size_t o = 0; o < O; ++o)
-        for (std::size_t oh = 0; oh < out_h; ++oh)
-            copy_run(y + (o * out_h + oh) * out_w, wide + o * wide_cols + oh * W, out_w);
+        for (std::size_t oh = 0; oh < out_h; ++oh) {
+            const std::size_t d_at = (o * out_h + oh) * out_w, s_at = o * wide_cols + oh * W;
+            if (s_at + whole <= wide_size && d_at + whole <= y_size)
+                copy_run_over(y + d_at, wide + s_at, out_w);
+            else
+                copy_run(y + d_at, wide + s_at, out_w);
+        }
 }
 
 inline constexpr ::minitorch::kernels::Im2colKernels im2col_kernels{V::isa, &im2col_unpadded, &col2im_unpadded,

@@ -34,6 +34,11 @@ struct Avx2 {
     static Mask is_nan(F a) noexcept { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
     static Mask mask_or(Mask a, Mask b) noexcept { return _mm256_or_ps(a, b); }
     static Mask mask_and_not(Mask a, Mask b) noexcept { return _mm256_andnot_ps(b, a); }
+    static Mask lanes_in(std::size_t lo, std::size_t hi) noexcept {
+        const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+        return _mm256_and_ps(_mm256_cmp_ps(lane, _mm256_set1_ps(static_cast<float>(lo)), _CMP_GE_OQ),
+                             _mm256_cmp_ps(lane, _mm256_set1_ps(static_cast<float>(hi)), _CMP_LT_OQ));
+    }
     static F select(Mask m, F a, F b) noexcept { return _mm256_blendv_ps(b, a, m); }
     static void load_deinterleaved(const float* p, F& even, F& odd) noexcept {
         const __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
@@ -46,6 +51,29 @@ struct Avx2 {
     static F pin(F v) noexcept {
         __asm__("" : "+x"(v));
         return v;
+    }
+    static constexpr std::size_t transpose_size = 8;
+    static void transpose_block(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
+        transpose8x8(s, lds, d, ldd);
+    }
+    /// The 8 × 8 transpose of 8 rows of ymm: unpack pairs of rows, shuffle pairs of pairs, swap 128-bit halves.
+    static void transpose8x8(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
+        __m256 r[8], t[8], u[8];
+        for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * lds);
+        for (int i = 0; i < 8; i += 2) {
+            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (int i = 0; i < 8; i += 4) {
+            u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+            u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+            u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+        for (int i = 0; i < 4; ++i) {
+            _mm256_storeu_ps(d + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+            _mm256_storeu_ps(d + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+        }
     }
 
     using D = __m256d;

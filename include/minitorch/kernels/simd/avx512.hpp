@@ -3,6 +3,7 @@
 // machine without AVX-512; used only where isa.hpp found the CPU (and OS) support it.
 #pragma once
 
+#include "minitorch/kernels/simd/avx2.hpp"  // Avx2::transpose8x8
 #include "minitorch/kernels/simd/target.hpp"
 
 #if defined(MINITORCH_X86_64)
@@ -36,6 +37,9 @@ struct Avx512 {
     static Mask is_nan(F a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
     static Mask mask_or(Mask a, Mask b) noexcept { return static_cast<Mask>(a | b); }
     static Mask mask_and_not(Mask a, Mask b) noexcept { return static_cast<Mask>(a & ~b); }
+    static Mask lanes_in(std::size_t lo, std::size_t hi) noexcept {
+        return static_cast<Mask>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    }
     static F select(Mask m, F a, F b) noexcept { return _mm512_mask_blend_ps(m, b, a); }
     static void load_deinterleaved(const float* p, F& even, F& odd) noexcept {
         const __m512i e = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -49,6 +53,12 @@ struct Avx512 {
     static F pin(F v) noexcept {
         __asm__("" : "+v"(v));
         return v;
+    }
+    /// Blocks of 8 × 8 with ymm shuffles (AVX-512F includes AVX2): a 16 × 16 one would need twice the registers
+    /// for the same moves per element.
+    static constexpr std::size_t transpose_size = 8;
+    static void transpose_block(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
+        Avx2::transpose8x8(s, lds, d, ldd);
     }
 
     using D = __m512d;

@@ -36,6 +36,12 @@ struct Neon {
     static Mask is_nan(F a) noexcept { return vmvnq_u32(vceqq_f32(a, a)); }
     static Mask mask_or(Mask a, Mask b) noexcept { return vorrq_u32(a, b); }
     static Mask mask_and_not(Mask a, Mask b) noexcept { return vbicq_u32(a, b); }
+    static Mask lanes_in(std::size_t lo, std::size_t hi) noexcept {
+        const float lane_index[4] = {0, 1, 2, 3};
+        const float32x4_t lane = vld1q_f32(lane_index);
+        return vandq_u32(vcgeq_f32(lane, vdupq_n_f32(static_cast<float>(lo))),
+                         vcltq_f32(lane, vdupq_n_f32(static_cast<float>(hi))));
+    }
     static F select(Mask m, F a, F b) noexcept { return vbslq_f32(m, a, b); }
     static void load_deinterleaved(const float* p, F& even, F& odd) noexcept {
         const float32x4x2_t v = vld2q_f32(p);
@@ -43,6 +49,15 @@ struct Neon {
         odd = v.val[1];
     }
     static F pin(F v) noexcept { return v; }
+    static constexpr std::size_t transpose_size = 4;
+    static void transpose_block(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
+        const float32x4x2_t a = vtrnq_f32(vld1q_f32(s), vld1q_f32(s + lds));           // [s00 s10 s02 s12], [s01 s11 s03 s13]
+        const float32x4x2_t b = vtrnq_f32(vld1q_f32(s + 2 * lds), vld1q_f32(s + 3 * lds));
+        vst1q_f32(d, vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0])));
+        vst1q_f32(d + ldd, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
+        vst1q_f32(d + 2 * ldd, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
+        vst1q_f32(d + 3 * ldd, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+    }
 
     using D = float64x2_t;
     static constexpr std::size_t lanes_d = 2;

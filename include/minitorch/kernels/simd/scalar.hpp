@@ -40,6 +40,8 @@ struct Scalar {
     static Mask is_nan(F a) noexcept { return a != a; }
     static Mask mask_or(Mask a, Mask b) noexcept { return a || b; }
     static Mask mask_and_not(Mask a, Mask b) noexcept { return a && !b; }  ///< a and not b
+    /// The lanes l with lo ≤ l < hi (0 ≤ lo ≤ hi ≤ lanes): where a partial vector's values are valid.
+    static Mask lanes_in(std::size_t lo, std::size_t hi) noexcept { return lo == 0 && hi > 0; }
     /// Lane-wise m ? a : b.
     static F select(Mask m, F a, F b) noexcept { return m ? a : b; }
     /// The 2·lanes floats at p split into the even-indexed ones (p[0], p[2], …) and the odd ones.
@@ -49,6 +51,10 @@ struct Scalar {
     }
     /// Keeps v in a register (a no-op here; see avx512.hpp).
     static F pin(F v) noexcept { return v; }
+    /// Rows × columns of the square block transpose_block moves.
+    static constexpr std::size_t transpose_size = 1;
+    /// d[j·ldd + i] = s[i·lds + j] for i, j < transpose_size: one block of a transpose (data movement only).
+    static void transpose_block(const float* s, std::size_t, float* d, std::size_t) noexcept { *d = *s; }
 
     // ---- double ----
     using D = double;
