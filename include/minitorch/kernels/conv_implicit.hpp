@@ -38,38 +38,51 @@ constexpr bool conv_forward_implicit_applies(const ConvGeometry& g) noexcept {
 
 /// Y[O, outH·outW] = W[O, C·kh·kw] · im2col(image), without building col; W row-major, image [C, H, W], with the
 /// GEMM and data-movement kernels gemm and moves (the active ISA's by default: tests pass each ISA's).
+/// readable_after: how many floats after the image may be read (the rest of the batch): the wide product is computed
+/// for its width rounded up to whole vectors, so that it has no edge columns (a GEMM's last partial vector costs a
+/// packed copy and a pass of its own); those extra columns read up to lanes − 1 floats past the image, and are
+/// dropped. Where fewer may be read (the batch's last image), or with padding, the product reads a copy of the image
+/// with that slack.
 inline void conv_forward_implicit(const kernels::GemmKernels& gemm, const kernels::Im2colKernels& moves,
                                   const float* weight, std::size_t O, const float* image, const ConvGeometry& g,
-                                  float* y) {
+                                  float* y, std::size_t readable_after = 0) {
+    const std::size_t slack = gemm.lanes - 1;
     ConvGeometry pg = g;  // the geometry the product reads: the image itself, or its zero-padded copy
     const float* src = image;
-    if (g.padding > 0) {
+    if (g.padding > 0 || readable_after < slack) {
         pg = detail::padded_geometry(g);
-        float* padded = detail::thread_scratch<detail::PaddedImage, float>(pg.channels * pg.height * pg.width);
-        detail::pad_image(image, g, padded);
-        src = padded;
+        const std::size_t size = pg.channels * pg.height * pg.width;
+        float* copy = detail::thread_scratch<detail::PaddedImage, float>(size + slack);
+        if (g.padding > 0)
+            detail::pad_image(image, g, copy);
+        else
+            std::copy(image, image + size, copy);
+        std::fill(copy + size, copy + size + slack, 0.f);
+        src = copy;
     }
     const std::size_t H = pg.height, W = pg.width, out_h = pg.out_h(), out_w = pg.out_w(), K = pg.col_rows();
-    const std::size_t wide = (out_h - 1) * W + out_w;  // columns of the wide product
+    const std::size_t wide = (out_h - 1) * W + out_w;                            // columns of the wide product …
+    const std::size_t wide_ld = (wide + gemm.lanes - 1) / gemm.lanes * gemm.lanes;  // … computed as whole vectors
     std::size_t* b_rows = detail::thread_scratch<detail::TapOffsets, std::size_t>(K);
-    float* y_wide = detail::thread_scratch<detail::WideProduct, float>(O * wide);
+    float* y_wide = detail::thread_scratch<detail::WideProduct, float>(O * wide_ld);
     for (std::size_t c = 0, k = 0; c < pg.channels; ++c)
         for (std::size_t i = 0; i < pg.kernel_h; ++i)
             for (std::size_t j = 0; j < pg.kernel_w; ++j, ++k) b_rows[k] = (c * H + i) * W + j;
-    gemm.nn_rows(O, wide, K, weight, K, src, b_rows, y_wide, wide);
-    moves.compact_wide(y_wide, O, out_h, out_w, W, y);
+    gemm.nn_rows(O, wide_ld, K, weight, K, src, b_rows, y_wide, wide_ld);
+    moves.compact_wide(y_wide, wide_ld, O, out_h, out_w, W, y);
 }
 
 /// conv_forward_implicit with the active ISA's kernels. Returns false, doing nothing, where
 /// conv_forward_implicit_applies is false for T and g: the caller then runs im2col + gemm_nn.
 template <class T>
-bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const ConvGeometry& g, T* y) {
+bool conv_forward_implicit(const T* weight, std::size_t O, const T* image, const ConvGeometry& g, T* y,
+                           std::size_t readable_after = 0) {
     if constexpr (std::is_same_v<T, float>) {
         if (!conv_forward_implicit_applies<T>(g)) return false;
-        conv_forward_implicit(kernels::gemm(), kernels::im2col(), weight, O, image, g, y);
+        conv_forward_implicit(kernels::gemm(), kernels::im2col(), weight, O, image, g, y, readable_after);
         return true;
     } else {
-        (void)weight, (void)O, (void)image, (void)g, (void)y;
+        (void)weight, (void)O, (void)image, (void)g, (void)y, (void)readable_after;
         return false;
     }
 }

@@ -139,10 +139,10 @@ struct Im2colKernels {
     void (*im2col_unpadded)(const float* im, const ConvGeometry& g, float* col) noexcept;
     /// col2im at stride 1 without padding (im overwritten).
     void (*col2im_unpadded)(const float* col, const ConvGeometry& g, float* im) noexcept;
-    /// Y[O, outH·outW] from the wide product Ywide[O, (outH − 1)·W + outW] of conv_implicit.hpp: each output row's
-    /// first outW of its W columns.
-    void (*compact_wide)(const float* wide, std::size_t O, std::size_t out_h, std::size_t out_w, std::size_t W,
-                         float* y) noexcept;
+    /// Y[O, outH·outW] from the wide product Ywide[O, (outH − 1)·W + outW] of conv_implicit.hpp, row o at
+    /// wide + o·wide_ld: each output row's first outW of its W columns.
+    void (*compact_wide)(const float* wide, std::size_t wide_ld, std::size_t O, std::size_t out_h, std::size_t out_w,
+                         std::size_t W, float* y) noexcept;
 };
 }  // namespace kernels
 

@@ -113,7 +113,7 @@ class Conv2d : public TrainingMode {
                      ? nullptr
                      : detail::thread_scratch<detail::InferCol, T>(g.col_rows() * g.col_cols());
         for (std::size_t n = 0; n < x.dim(0); ++n)
-            forward_image(x.data() + n * image, g, col, y.data() + n * out_image);
+            forward_image(x.data() + n * image, g, col, y.data() + n * out_image, (x.dim(0) - 1 - n) * image);
         return y;
     }
 
@@ -246,7 +246,7 @@ class Conv2d : public TrainingMode {
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 if (copy) std::copy(xn, xn + image, copy + n * image);
-                forward_image(xn, g, col.data(), y_.data() + n * O * L);
+                forward_image(xn, g, col.data(), y_.data() + n * O * L, (N - 1 - n) * image);
             }
         });
         return y_;
@@ -254,9 +254,10 @@ class Conv2d : public TrainingMode {
 
     /// One image: yn [O, L] = W·col + b·1ᵀ, col = im2col(xn) [K, L] written into `col` — or no col at all where
     /// kernels/conv_implicit.hpp applies (float, stride 1: the same numbers), or xn itself (1×1, s = 1, p = 0).
-    void forward_image(const T* xn, const ConvGeometry& g, T* col, T* yn) const {
+    /// readable_after: the values of the batch after this image (conv_implicit.hpp may read a few of them).
+    void forward_image(const T* xn, const ConvGeometry& g, T* col, T* yn, std::size_t readable_after) const {
         const std::size_t O = opt_.out, K = g.col_rows(), L = g.col_cols();
-        if (!conv_forward_implicit(weight_.data(), O, xn, g, yn)) {
+        if (!conv_forward_implicit(weight_.data(), O, xn, g, yn, readable_after)) {
             if (!g.is_identity()) im2col(xn, g, col);
             gemm_nn(O, L, K, weight_.data(), K, 1, g.is_identity() ? xn : col, L, yn, L, false);  // kernels/gemm.hpp
         }

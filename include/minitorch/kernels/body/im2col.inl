@@ -91,15 +91,15 @@ inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g
 }
 
 /// y[o, oh, :] = wide[o, oh·W : oh·W + out_w] for every output row: conv_implicit.hpp's compaction.
-inline void compact_wide(const float* wide, std::size_t O, std::size_t out_h, std::size_t out_w, std::size_t W,
-                         float* y) noexcept {
+inline void compact_wide(const float* wide, std::size_t wide_ld, std::size_t O, std::size_t out_h, std::size_t out_w,
+                         std::size_t W, float* y) noexcept {
     // Whole vectors where both buffers extend that far (the extra lanes write the start of the next output row,
     // written again next), as in im2col_unpadded.
-    const std::size_t wide_cols = (out_h - 1) * W + out_w, whole = (out_w + V::lanes - 1) / V::lanes * V::lanes;
-    const std::size_t wide_size = O * wide_cols, y_size = O * out_h * out_w;
+    const std::size_t whole = (out_w + V::lanes - 1) / V::lanes * V::lanes;
+    const std::size_t wide_size = O * wide_ld, y_size = O * out_h * out_w;
     for (std::size_t o = 0; o < O; ++o)
         for (std::size_t oh = 0; oh < out_h; ++oh) {
-            const std::size_t d_at = (o * out_h + oh) * out_w, s_at = o * wide_cols + oh * W;
+            const std::size_t d_at = (o * out_h + oh) * out_w, s_at = o * wide_ld + oh * W;
             if (s_at + whole <= wide_size && d_at + whole <= y_size)
                 copy_run_over(y + d_at, wide + s_at, out_w);
             else
