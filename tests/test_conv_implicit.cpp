@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 #include <cstddef>
 #include <thread>
 #include <vector>
@@ -15,11 +17,7 @@ using namespace minitorch;
 
 namespace {
 
-std::vector<float> random_floats(std::size_t n, Generator& gen) {
-    std::vector<float> v(n);
-    for (float& x : v) x = static_cast<float>(gen.normal());
-    return v;
-}
+using test_support::random_floats;
 
 /// The explicit product: Y = W·im2col(image).
 std::vector<float> explicit_forward(const std::vector<float>& weight, std::size_t O, const std::vector<float>& image,

@@ -12,6 +12,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 #include <array>
 #include <bit>
 #include <cmath>
@@ -25,11 +27,7 @@ using namespace minitorch;
 
 namespace {
 
-std::vector<float> random_floats(std::size_t n, Generator& gen) {
-    std::vector<float> v(n);
-    for (float& x : v) x = static_cast<float>(gen.normal());
-    return v;
-}
+using test_support::random_floats;
 
 /// Index of the first element whose bits differ, or -1.
 long first_bit_difference(const std::vector<float>& a, const std::vector<float>& b) {
