@@ -135,11 +135,12 @@ Run mnist_apart(const std::string& args, const fs::path& stderr_file) {
     return r;
 }
 
-// The divergence recipe: plain SGD at lr 20 on 16 images in batches of 4, no augmentation, one thread. It diverges
-// in training in epoch 4, after three epochs whose test loss is still finite. (From lr 25 up the test loss turns
-// non-finite first, in the evaluation after epoch 1 or 2 — an evaluation error; the epoch of each lr moved when the
-// kernels became the same on every ISA and exp/log minitorch's own: lr 30 used to diverge in training in epoch 3.)
-const std::string diverging = "--batch-size 4 --scheduler none --lr 20 --rotate 0 --progress lines --threads 1";
+// The divergence recipe: plain SGD at lr 10 on 16 images in batches of 4, no augmentation, one thread. It diverges
+// in training in epoch 5, after four epochs whose test loss is still finite. The epoch moves with the last bits of
+// the sums (it moved when the kernels became the same on every ISA, and again when gemm_nt's dot form came): lr 8–12
+// all diverge in training in epoch 5; from lr 15 up the test loss mostly turns non-finite first, in an evaluation —
+// a different error. 10 is the middle of the stable range.
+const std::string diverging = "--batch-size 4 --scheduler none --lr 10 --rotate 0 --progress lines --threads 1";
 // One ordinary epoch.
 const std::string one_epoch = " --epochs 1 --batch-size 8 --rotate 0 --progress lines";
 #endif
@@ -234,7 +235,7 @@ TEST_CASE("save_safetensors: a folder nobody may create files in fails cleanly a
 
 // ---- divergence -----------------------------------------------------------------------------------------------------
 
-TEST_CASE("mnist: lr 20 stops with a non-finite-loss error naming epoch and batch, the last checkpoint intact") {
+TEST_CASE("mnist: lr 10 stops with a non-finite-loss error naming epoch and batch, the last checkpoint intact") {
     TempDir dir;
     write_small_mnist(dir.path / "data");
     fs::create_directory(dir.path / "run");

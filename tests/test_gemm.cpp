@@ -1,7 +1,7 @@
 // GEMM kernels (kernels/gemm.hpp): gemm_nn and gemm_nt — the float kernels of every ISA this CPU supports, the Eigen
-// path (float and double) — against the plain triple-loop references, on every MNIST conv shape and on random odd shapes (tails along every
-// axis), both layouts of A, accumulate on and off, padded leading dimensions; the references against hand-computed
-// values.
+// path (float and double) — against the plain triple-loop references, on every MNIST conv shape and on random odd
+// shapes (tails along every axis), both layouts of A, accumulate on and off, padded leading dimensions; the references
+// against hand-computed values.
 //
 // Two kinds of check:
 //   * integer-valued inputs (|a|, |b| ≤ 4, |C0| ≤ 4): every product and partial sum is an integer below 2^24, so float
@@ -151,6 +151,13 @@ auto isa_nn(Isa isa) {
 auto isa_nt(Isa isa) {
     return [&k = kernels::gemm_for(isa)](auto... args) { kernels::gemm_nt(k, args...); };
 }
+/// gemm_nt of `isa` in one form, whatever the shape would choose (kernels::gemm_nt_uses_dot_form).
+auto isa_nt_dot(Isa isa) {
+    return [&k = kernels::gemm_for(isa)](auto... args) { k.nt_dot(args...); };
+}
+auto isa_nt_transposed(Isa isa) {
+    return [&k = kernels::gemm_for(isa)](auto... args) { kernels::gemm_nt_transposed(k, args...); };
+}
 const auto eigen_nn = [](auto... args) { gemm_nn_eigen(args...); };
 const auto eigen_nt = [](auto... args) { gemm_nt_eigen(args...); };
 
@@ -220,7 +227,8 @@ TEST_CASE("gemm_nn/gemm_nt float, every ISA: the MNIST conv shapes, exact on int
     for (Isa isa : supported_isas()) {
         CAPTURE(isa_name(isa));
         Generator gen(1);
-        for (const auto& s : kMnistShapes) check_conv_products<float>(isa_nn(isa), isa_nt(isa), s, Values::integers, gen);
+        for (const auto& s : kMnistShapes)
+            check_conv_products<float>(isa_nn(isa), isa_nt(isa), s, Values::integers, gen);
     }
 }
 
@@ -237,6 +245,21 @@ TEST_CASE("gemm_nn/gemm_nt float, every ISA: odd shapes (tails along M, N, Kd), 
         CAPTURE(isa_name(isa));
         check_odd_shapes<float>(isa_nn(isa), isa_nt(isa), Values::integers, 3);
         check_odd_shapes<float>(isa_nn(isa), isa_nt(isa), Values::normal, 4);
+    }
+}
+
+TEST_CASE("gemm_nt float, every ISA, each form (dot, transposed): MNIST and odd shapes within the rounding bound") {
+    for (Isa isa : supported_isas()) {
+        CAPTURE(isa_name(isa));
+        Generator gen(10);
+        for (const auto& s : kMnistShapes) {
+            for (bool accumulate : {false, true}) {
+                check_nt<float>(isa_nt_dot(isa), s.O, s.K, s.L, accumulate, Values::normal, 0, gen);
+                check_nt<float>(isa_nt_transposed(isa), s.O, s.K, s.L, accumulate, Values::normal, 0, gen);
+            }
+        }
+        check_odd_shapes<float>(isa_nn(isa), isa_nt_dot(isa), Values::normal, 11);
+        check_odd_shapes<float>(isa_nn(isa), isa_nt_transposed(isa), Values::integers, 12);
     }
 }
 

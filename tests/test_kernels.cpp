@@ -146,27 +146,86 @@ TEST_CASE("gemm_nn, every ISA: bit for bit the scalar ISA; and within the roundi
     }
 }
 
-TEST_CASE("gemm_nt, every ISA: bit for bit the scalar ISA (dW += dY·colᵀ and odd shapes)") {
+namespace {
+
+/// gemm_nt's shapes: the MNIST convs' dW products (both forms are chosen among them) and odd ones — Kd below, at and
+/// past multiples of 16 (the dot form's blocks), M and N past its tiles, Kd = 0.
+const std::size_t kNtShapes[][3] = {{32, 144, 576}, {16, 9, 676}, {10, 32, 576}, {14, 108, 36}, {12, 144, 64},
+                                    {1, 1, 1},      {3, 17, 33},  {7, 5, 9},     {9, 31, 2},    {13, 8, 65},
+                                    {5, 7, 16},     {6, 13, 47},  {2, 3, 0},     {17, 1, 200}};
+
+using NtKernel = void (*)(std::size_t, std::size_t, std::size_t, const float*, std::size_t, const float*, std::size_t,
+                          float*, std::size_t, bool);
+
+/// C (+)= A·Bᵀ by `nt` on random operands with padded row strides (lda = Kd + 3, ldb = Kd + 1, ldc = N + 2);
+/// returns all of C, padding included (it must be left as it was).
+template <class Nt>
+std::vector<float> run_nt(Nt nt, std::size_t M, std::size_t N, std::size_t Kd, bool accumulate, std::uint64_t seed) {
+    Generator gen(seed);
+    const std::size_t lda = Kd + 3, ldb = Kd + 1, ldc = N + 2;
+    const auto A = random_floats(M * lda, gen), B = random_floats(N * ldb, gen);
+    auto C = random_floats(M * ldc, gen);
+    nt(M, N, Kd, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate);
+    return C;
+}
+
+}  // namespace
+
+TEST_CASE("gemm_nt dot form, scalar ISA: exactly the definition (16 partial sums, the fixed tree)") {
+    std::uint64_t seed = 300;
+    for (const auto& s : kNtShapes)
+        for (bool accumulate : {false, true}) {
+            CAPTURE(s[0]);
+            CAPTURE(s[1]);
+            CAPTURE(s[2]);
+            CAPTURE(accumulate);
+            const auto got = run_nt(kernels::gemm_for(Isa::scalar).nt_dot, s[0], s[1], s[2], accumulate, seed);
+            CHECK(first_bit_difference(got, run_nt(gemm_nt_fma_16, s[0], s[1], s[2], accumulate, seed)) == -1);
+            ++seed;
+        }
+}
+
+TEST_CASE("gemm_nt, every ISA, both forms: bit for bit the scalar ISA (dW += dY·colᵀ and odd shapes)") {
     const auto& scalar = kernels::gemm_for(Isa::scalar);
-    const std::size_t shapes[][3] = {{32, 144, 576}, {16, 9, 676}, {10, 32, 576}, {14, 108, 36}, {1, 1, 1},
-                                     {3, 17, 33},    {7, 5, 9},    {9, 31, 2},    {13, 8, 65}};
+    const auto transposed = [](const kernels::GemmKernels& k) {
+        return [&k](auto... args) { kernels::gemm_nt_transposed(k, args...); };
+    };
+    const auto chosen = [](const kernels::GemmKernels& k) {
+        return [&k](auto... args) { kernels::gemm_nt(k, args...); };
+    };
     for (Isa isa : simd_isas()) {
         CAPTURE(isa_name(isa));
+        const auto& k = kernels::gemm_for(isa);
         std::uint64_t seed = 200;
-        for (const auto& s : shapes)
+        for (const auto& s : kNtShapes)
             for (bool accumulate : {false, true}) {
                 const std::size_t M = s[0], N = s[1], Kd = s[2];
                 CAPTURE(M);
                 CAPTURE(N);
                 CAPTURE(Kd);
-                Generator gen(seed++);
-                const auto A = random_floats(M * Kd, gen), B = random_floats(N * Kd, gen), C0 = random_floats(M * N, gen);
-                auto got = C0, want = C0;
-                kernels::gemm_nt(kernels::gemm_for(isa), M, N, Kd, A.data(), Kd, B.data(), Kd, got.data(), N, accumulate);
-                kernels::gemm_nt(scalar, M, N, Kd, A.data(), Kd, B.data(), Kd, want.data(), N, accumulate);
-                CHECK(first_bit_difference(got, want) == -1);
+                CAPTURE(accumulate);
+                CHECK(first_bit_difference(run_nt(k.nt_dot, M, N, Kd, accumulate, seed),
+                                           run_nt(scalar.nt_dot, M, N, Kd, accumulate, seed)) == -1);
+                CHECK(first_bit_difference(run_nt(transposed(k), M, N, Kd, accumulate, seed),
+                                           run_nt(transposed(scalar), M, N, Kd, accumulate, seed)) == -1);
+                CHECK(first_bit_difference(run_nt(chosen(k), M, N, Kd, accumulate, seed),
+                                           run_nt(chosen(scalar), M, N, Kd, accumulate, seed)) == -1);
+                ++seed;
             }
     }
+}
+
+TEST_CASE("gemm_nt: the form is chosen by the shape alone (dot form where Kd ≥ 8·N)") {
+    CHECK(kernels::gemm_nt_uses_dot_form(9, 676));          // 1→16 conv's dW
+    CHECK(kernels::gemm_nt_uses_dot_form(32, 576));         // 32→10 1×1 conv's dW
+    CHECK_FALSE(kernels::gemm_nt_uses_dot_form(144, 576));  // 16→32 conv's dW
+    CHECK_FALSE(kernels::gemm_nt_uses_dot_form(108, 36));
+    // The entry point computes the chosen form's bits: dot form here, transposed form there.
+    const auto& k = kernels::gemm();
+    const auto chosen = [&k](auto... args) { kernels::gemm_nt(k, args...); };
+    const auto transposed = [&k](auto... args) { kernels::gemm_nt_transposed(k, args...); };
+    CHECK(first_bit_difference(run_nt(chosen, 16, 9, 676, true, 7), run_nt(k.nt_dot, 16, 9, 676, true, 7)) == -1);
+    CHECK(first_bit_difference(run_nt(chosen, 12, 108, 36, true, 8), run_nt(transposed, 12, 108, 36, true, 8)) == -1);
 }
 
 namespace {

@@ -13,9 +13,11 @@
 //
 // float: the register-tiled kernel of body/gemm.inl for the ISA in use (kernels/isa.hpp), the same bits on every ISA:
 // each element of C is one chain of fused multiply-adds over k ascending, started from 0 and then stored or added to
-// C. gemm_nt is computed as gemm_nn on transposed copies, Cᵀ[N, M] = B[N, Kd]·Aᵀ[Kd, M], so that it too is one FMA
-// chain per element (a dot product split into vector-wide partial sums would depend on the vector width). Its extra
-// cost is the two transposes, Kd·M + M·N values (for dW: dYᵀ, 18 K values, and dWᵀ, 4.6 K, against 2.7 M FMAs).
+// C. gemm_nt takes one of two forms, chosen by the shape alone (gemm_nt_uses_dot_form): the transposed form computes
+// gemm_nn on transposed copies, Cᵀ[N, M] = B[N, Kd]·Aᵀ[Kd, M] (one FMA chain per element; extra cost the two
+// transposes, Kd·M + M·N values); the dot form (long rows, few of them) splits each dot product into 16 partial sums
+// — a fixed number, not the vector width — combined in a fixed tree (body/gemm.inl), so it too is the same on every
+// ISA.
 // double (gradient checks): Eigen (gemm_nn_eigen, gemm_nt_eigen).
 // C must not overlap A or B.
 #pragma once
@@ -74,6 +76,25 @@ inline void gemm_nn_fma_chain(std::size_t M, std::size_t N, std::size_t Kd, cons
             float acc = 0.f;
             for (std::size_t k = 0; k < Kd; ++k) acc = std::fma(A[m * a_row + k * a_col], B[k * ldb + n], acc);
             C[m * ldc + n] = accumulate ? C[m * ldc + n] + acc : acc;
+        }
+}
+
+/// The exact float result of gemm_nt's dot form on every ISA: for each element, 16 partial sums p[j] =
+/// fma(A[m, k], B[n, k], p[j]) over k = j, j + 16, … ascending, with both rows zero-padded to a multiple of 16; then
+/// s8[j] = p[j] + p[j + 8], s4[j] = s8[j] + s8[j + 4], s = (s4[0] + s4[2]) + (s4[1] + s4[3]); C = s or C + s.
+inline void gemm_nt_fma_16(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda,
+                           const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    const std::size_t padded = (Kd + 15) / 16 * 16;
+    for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) {
+            float p[16] = {}, s8[8], s4[4];
+            for (std::size_t k = 0; k < padded; ++k)
+                p[k % 16] =
+                    k < Kd ? std::fma(A[m * lda + k], B[n * ldb + k], p[k % 16]) : std::fma(0.f, 0.f, p[k % 16]);
+            for (int j = 0; j < 8; ++j) s8[j] = p[j] + p[j + 8];
+            for (int j = 0; j < 4; ++j) s4[j] = s8[j] + s8[j + 4];
+            const float s = (s4[0] + s4[2]) + (s4[1] + s4[3]);
+            C[m * ldc + n] = accumulate ? C[m * ldc + n] + s : s;
         }
 }
 
@@ -139,6 +160,9 @@ struct GemmKernels {
     /// dst[k·ldd + m] = src[m·lds + k] for m < M, k < K (data movement: gemm_nt's transposed copies).
     void (*transpose)(const float* src, std::size_t M, std::size_t K, std::size_t lds, float* dst,
                       std::size_t ldd) noexcept;
+    /// C[M, N] (+)= A[M, Kd]·B[N, Kd]ᵀ, 16 partial sums per element (body/gemm.inl); arguments as gemm_nt below.
+    void (*nt_dot)(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda, const float* B,
+                   std::size_t ldb, float* C, std::size_t ldc, bool accumulate);
 };
 }  // namespace kernels
 
@@ -152,7 +176,9 @@ namespace minitorch {
 namespace kernels {
 
 /// The GEMM kernels of `isa` (which this build must contain: isa_compiled). Tests run every supported ISA this way.
-inline const GemmKernels& gemm_for(Isa isa) { return MINITORCH_SELECT_FOR_ISA(isa, gemm_kernels); }
+inline const GemmKernels& gemm_for(Isa isa) {
+    return MINITORCH_SELECT_FOR_ISA(isa, gemm_kernels);
+}
 
 /// The GEMM kernels of active_isa(), looked up once.
 inline const GemmKernels& gemm() {
@@ -163,8 +189,9 @@ inline const GemmKernels& gemm() {
 /// gemm_nt with the kernels k: C[M, N] (+)= A[M, Kd]·B[N, Kd]ᵀ as Cᵀ[N, M] = B·Aᵀ (gemm_nn), then C (+)= (Cᵀ)ᵀ.
 /// Aᵀ is stored with its rows padded with zeros to Mp, a whole number of vectors (M = 10, 12, 14 output channels:
 /// 16 on AVX-512): the product then has no edge columns to handle, and the padding's columns of Cᵀ are dropped.
-inline void gemm_nt(const GemmKernels& k, std::size_t M, std::size_t N, std::size_t Kd, const float* A,
-                    std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+inline void gemm_nt_transposed(const GemmKernels& k, std::size_t M, std::size_t N, std::size_t Kd, const float* A,
+                               std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc,
+                               bool accumulate) {
     if (M == 0 || N == 0) return;
     const std::size_t Mp = (M + k.lanes - 1) / k.lanes * k.lanes;
     float* a_t = detail::thread_scratch<detail::NtTransposedA, float>(Kd * Mp);  // Aᵀ: [Kd, Mp]
@@ -183,6 +210,25 @@ inline void gemm_nt(const GemmKernels& k, std::size_t M, std::size_t N, std::siz
             float& c = C[m * ldc + n];
             c = accumulate ? c + c_back[m * N + n] : c_back[m * N + n];
         }
+}
+
+/// Which form gemm_nt uses for a shape: a function of the shape alone, never of the ISA, so that every ISA computes
+/// the same sums. The transposed form pays Kd·M + M·N copies, about 1/N of its FMAs; the dot form pays a reduction
+/// of 16 partial sums per element of C, about 1/Kd of its FMAs times the cost of a tree. Measured on AVX-512 and
+/// AVX2 (docs/benchmarks.md, bench_gemm's backward_weights): the dot form is 1.2–2.2× faster at Kd/N = 18 and 75
+/// (the 10×32×576 and 16×9×676 convs) and 1.2–2.5× slower at Kd/N ≤ 4 (the 16→32 conv's 32×144×576 and the small
+/// maps' Kd = 36 … 100).
+inline bool gemm_nt_uses_dot_form(std::size_t N, std::size_t Kd) noexcept {
+    return Kd >= 8 * N;
+}
+
+/// gemm_nt with the kernels k, in the form gemm_nt_uses_dot_form chooses.
+inline void gemm_nt(const GemmKernels& k, std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda,
+                    const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    if (gemm_nt_uses_dot_form(N, Kd))
+        k.nt_dot(M, N, Kd, A, lda, B, ldb, C, ldc, accumulate);
+    else
+        gemm_nt_transposed(k, M, N, Kd, A, lda, B, ldb, C, ldc, accumulate);
 }
 
 }  // namespace kernels

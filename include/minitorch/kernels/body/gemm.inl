@@ -15,12 +15,13 @@
 // then C = acc or C = C + acc — one chain, in one order, whatever the tile or the vector width. The vector width
 // only decides which elements are computed side by side.
 //
-// Edges without masked loads (NEON has none): a panel narrower than NV vectors runs a tile of fewer vectors; the last
-// columns that do not fill a vector (N mod lanes of them) are copied, zero-padded, into a Kd × lanes buffer once per
-// panel, multiplied there into a small tile of C, and copied out (the same chain for each element, so the same bits).
+// Edges: a panel narrower than NV vectors runs a tile of fewer vectors; the last columns that do not fill a vector
+// (N mod lanes of them) are the last vector of the last panel, read with V::load_first and written with
+// V::store_first (masked on AVX2 and AVX-512, through a local copy on NEON): the lanes past N are zeros that no store
+// keeps, so every element is still the same chain.
 //
-// Why no packing of whole panels (Goto/BLIS, Eigen): here Kd ≤ 676 and every operand is a few hundred KB at most; im2col
-// has already laid B out row by row and one panel of it fits L1 as it is.
+// Why no packing of whole panels (Goto/BLIS, Eigen): here Kd ≤ 676 and every operand is a few hundred KB at most;
+// im2col has already laid B out row by row and one panel of it fits L1 as it is.
 
 namespace gemm_detail {
 
@@ -50,10 +51,14 @@ struct RowsOfB {
 
 /// One tile: C[MR, NV·lanes] (+)= A[MR, Kd] · B[Kd, the tile's columns]. UnitRowStride: a_row == 1 (Wᵀ), so the MR
 /// values A[·, k] are adjacent. RowTable: B's rows through b.b_rows (a template parameter, so that the k loop has
-/// no branch: as a run-time test GCC leaves it inside the loop, and the products lose 5–20%).
-template <std::size_t MR, std::size_t NV, bool UnitRowStride, bool RowTable>
-void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, RowsOfB b, float* C,
-          std::size_t ldc, bool accumulate) {
+/// no branch: as a run-time test GCC leaves it inside the loop, and the products lose 5–20%). PartialLast: the last
+/// vector holds only `last` < lanes columns.
+template <std::size_t MR, std::size_t NV, bool UnitRowStride, bool RowTable, bool PartialLast>
+void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, RowsOfB b, float* C, std::size_t ldc,
+          bool accumulate, std::size_t last) {
+    const auto load_b = [last](const float* p, std::size_t j) {
+        return PartialLast && j == NV - 1 ? V::load_first(p, last) : V::load(p);
+    };
     typename V::F acc[MR][NV];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < MR; ++i)
@@ -64,7 +69,7 @@ void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, 
         const float* ak = A + k * a_col;
         typename V::F bv[NV];
 #pragma GCC unroll 16
-        for (std::size_t j = 0; j < NV; ++j) bv[j] = V::pin(V::load(bk + j * kLanes));
+        for (std::size_t j = 0; j < NV; ++j) bv[j] = V::pin(load_b(bk + j * kLanes, j));
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i) {
             const typename V::F ai = V::set1(ak[UnitRowStride ? i : i * a_row]);  // A[m0 + i, k] in every lane
@@ -77,68 +82,64 @@ void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, 
 #pragma GCC unroll 16
         for (std::size_t j = 0; j < NV; ++j) {
             float* c = C + i * ldc + j * kLanes;
-            V::store(c, accumulate ? V::add(V::load(c), acc[i][j]) : acc[i][j]);
+            if (PartialLast && j == NV - 1)
+                V::store_first(c, accumulate ? V::add(load_b(c, j), acc[i][j]) : acc[i][j], last);
+            else
+                V::store(c, accumulate ? V::add(V::load(c), acc[i][j]) : acc[i][j]);
         }
 }
 
-using Tile = void (*)(std::size_t, const float*, std::size_t, std::size_t, RowsOfB, float*, std::size_t, bool);
+using Tile = void (*)(std::size_t, const float*, std::size_t, std::size_t, RowsOfB, float*, std::size_t, bool,
+                      std::size_t);
+using TileTable = std::array<Tile, kRows * kVectors>;
 
-template <bool Unit, bool RowTable, std::size_t... I>
-constexpr std::array<Tile, sizeof...(I)> make_tiles(std::index_sequence<I...>) {
-    return {&tile<I / kVectors + 1, I % kVectors + 1, Unit, RowTable>...};
+template <bool Unit, bool RowTable, bool Partial, std::size_t... I>
+constexpr TileTable make_tiles(std::index_sequence<I...>) {
+    return {&tile<I / kVectors + 1, I % kVectors + 1, Unit, RowTable, Partial>...};
 }
-/// tiles<Unit, RowTable>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
-template <bool Unit, bool RowTable>
-inline constexpr auto tiles = make_tiles<Unit, RowTable>(std::make_index_sequence<kRows * kVectors>{});
+/// tiles<Unit, RowTable, Partial>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
+template <bool Unit, bool RowTable, bool Partial>
+inline constexpr TileTable tiles = make_tiles<Unit, RowTable, Partial>(std::make_index_sequence<kRows * kVectors>{});
+
+/// The tiles for A's layout (a_row == 1 or not), B's rows (strided or a table) and the last vector (whole or not).
+inline const TileTable& tiles_for(bool unit, bool row_table, bool partial) noexcept {
+    if (row_table) {
+        if (partial) return unit ? tiles<true, true, true> : tiles<false, true, true>;
+        return unit ? tiles<true, true, false> : tiles<false, true, false>;
+    }
+    if (partial) return unit ? tiles<true, false, true> : tiles<false, false, true>;
+    return unit ? tiles<true, false, false> : tiles<false, false, false>;
+}
 
 inline void run(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
                 RowsOfB b, float* C, std::size_t ldc, bool accumulate) {
     if (M == 0 || N == 0) return;
-    const bool row_table = b.b_rows != nullptr;
-    const auto& table = row_table ? (a_row == 1 ? tiles<true, true> : tiles<false, true>)
-                                  : (a_row == 1 ? tiles<true, false> : tiles<false, false>);
-    const auto& plain = a_row == 1 ? tiles<true, false> : tiles<false, false>;  // for the packed last columns
+    const bool unit = a_row == 1, row_table = b.b_rows != nullptr;
+    const std::size_t last = N % kLanes, vectors = (N + kLanes - 1) / kLanes;  // the last one partial if last ≠ 0
     const Blocks rows(M, kRows);
-    const auto each_row_block = [&](const std::array<Tile, kRows * kVectors>& with, std::size_t nv, RowsOfB panel,
-                                    float* c0, std::size_t c_ld, bool acc) {
+    for (std::size_t v0 = 0; v0 < vectors;) {  // panels of up to kVectors vectors: each meets every row block
+        const std::size_t nv = std::min(kVectors, vectors - v0);
+        const bool partial = last != 0 && v0 + nv == vectors;
+        const TileTable& with = tiles_for(unit, row_table, partial);
+        const RowsOfB panel = b.shifted(v0 * kLanes);
         for (std::size_t r = 0, m0 = 0; r < rows.count; m0 += rows.size(r), ++r)
-            with[(rows.size(r) - 1) * kVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, panel, c0 + m0 * c_ld,
-                                                         c_ld, acc);
-    };
-    std::size_t n0 = 0;
-    while (N - n0 >= kLanes) {  // panels of whole vectors (the last one may be narrower): each meets every row block
-        const std::size_t nv = std::min(kVectors, (N - n0) / kLanes);
-        each_row_block(table, nv, b.shifted(n0), C + n0, ldc, accumulate);
-        n0 += nv * kLanes;
-    }
-    if (n0 < N) {  // the last N − n0 < lanes columns: through a zero-padded copy, then copied out
-        const std::size_t rest = N - n0;
-        float* packed = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmTail, float>(Kd * kLanes);
-        float* c_tile = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmTailC, float>(M * kLanes);
-        for (std::size_t k = 0; k < Kd; ++k) {
-            const float* bk = (row_table ? b.row<true>(k) : b.row<false>(k)) + n0;
-            for (std::size_t j = 0; j < kLanes; ++j) packed[k * kLanes + j] = j < rest ? bk[j] : 0.f;
-        }
-        each_row_block(plain, 1, RowsOfB{packed, kLanes, nullptr}, c_tile, kLanes, false);
-        for (std::size_t m = 0; m < M; ++m)
-            for (std::size_t j = 0; j < rest; ++j) {
-                float& c = C[m * ldc + n0 + j];
-                c = accumulate ? c + c_tile[m * kLanes + j] : c_tile[m * kLanes + j];
-            }
+            with[(rows.size(r) - 1) * kVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, panel,
+                                                         C + m0 * ldc + v0 * kLanes, ldc, accumulate, last);
+        v0 += nv;
     }
 }
 
 }  // namespace gemm_detail
 
 /// C[M, N] (+)= A[M, Kd]·B[Kd, N]: kernels/gemm.hpp's gemm_nn for float.
-inline void gemm_nn(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row,
-                    std::size_t a_col, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+inline void gemm_nn(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
+                    const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
     gemm_detail::run(M, N, Kd, A, a_row, a_col, gemm_detail::RowsOfB{B, ldb, nullptr}, C, ldc, accumulate);
 }
 
 /// C[M, N] = A[M, Kd]·B with row k of B at B + b_rows[k], A row-major with row stride lda (conv_implicit.hpp).
-inline void gemm_nn_rows(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda,
-                         const float* B, const std::size_t* b_rows, float* C, std::size_t ldc) {
+inline void gemm_nn_rows(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda, const float* B,
+                         const std::size_t* b_rows, float* C, std::size_t ldc) {
     gemm_detail::run(M, N, Kd, A, lda, 1, gemm_detail::RowsOfB{B, 0, b_rows}, C, ldc, false);
 }
 
@@ -154,4 +155,95 @@ inline void transpose(const float* src, std::size_t M, std::size_t K, std::size_
         for (std::size_t k = m < M_blocks ? K_blocks : 0; k < K; ++k) dst[k * ldd + m] = src[m * lds + k];
 }
 
-inline constexpr ::minitorch::kernels::GemmKernels gemm_kernels{V::isa, V::lanes, &gemm_nn, &gemm_nn_rows, &transpose};
+// ---- gemm_nt's dot form: C[M, N] (+)= A[M, Kd]·B[N, Kd]ᵀ with both operands read along their rows ----------------
+//
+// Each element of C is a dot product of a row of A and a row of B, split into 16 partial sums: p[j] is one fma
+// chain over k = j, j + 16, j + 32, … ascending (both rows zero-padded to a whole number of 16-blocks), and
+// C = V::sum16(p) (a fixed tree) or C + that. 16 is a fixed number, not the vector width: one AVX-512 vector, two
+// AVX2 ones, four NEON ones, sixteen scalars hold the same 16 chains, so every ISA gives the same bits.
+// Tile: V::dot_rows rows of A × V::dot_cols rows of B; per block of 16 k it loads dot_rows + dot_cols blocks (every
+// load a whole vector, contiguous) for dot_rows·dot_cols blocks of FMAs. The padded last block of every row is copied
+// once per call into a [M + N, 16] buffer.
+
+namespace gemm_detail {
+
+inline constexpr std::size_t kTerms = 16;                     // partial sums per element of the dot form
+inline constexpr std::size_t kTermVectors = kTerms / kLanes;  // vectors holding them
+inline constexpr std::size_t kDotRows = V::dot_rows, kDotCols = V::dot_cols;
+
+/// acc[r][c] += the 16 products A[r, k]·B[c, k] of one block (a_row(r), b_row(c) point at its first k).
+template <std::size_t R, std::size_t P>
+[[gnu::always_inline]] inline void dot_block(typename V::F (&acc)[R][P][kTermVectors], const float* a, std::size_t lda,
+                                             const float* b, std::size_t ldb) noexcept {
+#pragma GCC unroll 16
+    for (std::size_t h = 0; h < kTermVectors; ++h) {
+        typename V::F av[R];
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < R; ++r) av[r] = V::pin(V::load(a + r * lda + h * kLanes));
+#pragma GCC unroll 16
+        for (std::size_t c = 0; c < P; ++c) {
+            const typename V::F bv = V::pin(V::load(b + c * ldb + h * kLanes));
+#pragma GCC unroll 16
+            for (std::size_t r = 0; r < R; ++r) acc[r][c][h] = V::fma(av[r], bv, acc[r][c][h]);
+        }
+    }
+}
+
+/// One tile: C[R, P] (+)= A[R, ·]·B[P, ·]ᵀ over `blocks` whole blocks, then the padded last block from a_tail,
+/// b_tail ([R, 16] and [P, 16]; nullptr when Kd is a multiple of 16).
+template <std::size_t R, std::size_t P>
+void dot_tile(std::size_t blocks, const float* A, std::size_t lda, const float* B, std::size_t ldb, const float* a_tail,
+              const float* b_tail, float* C, std::size_t ldc, bool accumulate) {
+    typename V::F acc[R][P][kTermVectors];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+        for (std::size_t c = 0; c < P; ++c)
+#pragma GCC unroll 16
+            for (std::size_t h = 0; h < kTermVectors; ++h) acc[r][c][h] = V::zero();
+    for (std::size_t blk = 0; blk < blocks; ++blk) dot_block<R, P>(acc, A + blk * kTerms, lda, B + blk * kTerms, ldb);
+    if (a_tail) dot_block<R, P>(acc, a_tail, kTerms, b_tail, kTerms);
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t c = 0; c < P; ++c) {
+            const float s = V::sum16(acc[r][c]);
+            float& out = C[r * ldc + c];
+            out = accumulate ? out + s : s;
+        }
+}
+
+using DotTile = void (*)(std::size_t, const float*, std::size_t, const float*, std::size_t, const float*, const float*,
+                         float*, std::size_t, bool);
+template <std::size_t... I>
+constexpr std::array<DotTile, sizeof...(I)> make_dot_tiles(std::index_sequence<I...>) {
+    return {&dot_tile<I / kDotCols + 1, I % kDotCols + 1>...};
+}
+/// dot_tiles[(R − 1)·kDotCols + P − 1] is the tile of R rows of A and P rows of B.
+inline constexpr auto dot_tiles = make_dot_tiles(std::make_index_sequence<kDotRows * kDotCols>{});
+
+}  // namespace gemm_detail
+
+/// C[M, N] (+)= A[M, Kd]·B[N, Kd]ᵀ in the dot form (16 partial sums per element, above); row strides lda, ldb, ldc.
+inline void gemm_nt_dot(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t lda, const float* B,
+                        std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    using namespace gemm_detail;
+    if (M == 0 || N == 0) return;
+    const std::size_t blocks = Kd / kTerms, rest = Kd % kTerms;
+    float* tails = nullptr;  // [M + N, 16]: the zero-padded last block of every row of A, then of B
+    if (rest != 0) {
+        tails = ::minitorch::detail::thread_scratch<::minitorch::detail::NtDotTails, float>((M + N) * kTerms);
+        const auto copy_tail = [&](const float* row, float* out) {
+            for (std::size_t j = 0; j < kTerms; ++j) out[j] = j < rest ? row[blocks * kTerms + j] : 0.f;
+        };
+        for (std::size_t m = 0; m < M; ++m) copy_tail(A + m * lda, tails + m * kTerms);
+        for (std::size_t n = 0; n < N; ++n) copy_tail(B + n * ldb, tails + (M + n) * kTerms);
+    }
+    const Blocks rows(M, kDotRows), cols(N, kDotCols);
+    for (std::size_t c = 0, n0 = 0; c < cols.count; n0 += cols.size(c), ++c)
+        for (std::size_t r = 0, m0 = 0; r < rows.count; m0 += rows.size(r), ++r)
+            dot_tiles[(rows.size(r) - 1) * kDotCols + cols.size(c) - 1](
+                blocks, A + m0 * lda, lda, B + n0 * ldb, ldb, tails ? tails + m0 * kTerms : nullptr,
+                tails ? tails + (M + n0) * kTerms : nullptr, C + m0 * ldc + n0, ldc, accumulate);
+}
+
+inline constexpr ::minitorch::kernels::GemmKernels gemm_kernels{V::isa,        V::lanes,   &gemm_nn,
+                                                                &gemm_nn_rows, &transpose, &gemm_nt_dot};

@@ -26,6 +26,13 @@ struct Avx2 {
         return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
     }
     static void store(float* p, F v) noexcept { _mm256_storeu_ps(p, v); }
+    static F load_first(const float* p, std::size_t n) noexcept { return _mm256_maskload_ps(p, first_lanes(n)); }
+    static void store_first(float* p, F v, std::size_t n) noexcept { _mm256_maskstore_ps(p, first_lanes(n), v); }
+    /// All-ones in lanes [0, n), zeros above: the mask of maskload/maskstore (which never touch the masked lanes).
+    static __m256i first_lanes(std::size_t n) noexcept {
+        static constexpr std::int32_t ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros + 8 - n));
+    }
     static F add(F a, F b) noexcept { return _mm256_add_ps(a, b); }
     static F sub(F a, F b) noexcept { return _mm256_sub_ps(a, b); }
     static F mul(F a, F b) noexcept { return _mm256_mul_ps(a, b); }
@@ -55,6 +62,15 @@ struct Avx2 {
     static constexpr std::size_t transpose_size = 8;
     static void transpose_block(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
         transpose8x8(s, lds, d, ldd);
+    }
+    // 2 × 3 pairs × 2 vectors: 12 accumulators + 2 A vectors + 1 B vector of the 16 ymm registers.
+    static constexpr std::size_t dot_rows = 2, dot_cols = 3;
+    static float sum16(const F* v) noexcept { return sum8(_mm256_add_ps(v[0], v[1])); }  // s8 = p[0:8] + p[8:16]
+    /// The tree of sum16 from s8[0 … 7] on: s4 = low half + high half, s2 = s4[0:2] + s4[2:4], s2[0] + s2[1].
+    static float sum8(__m256 s8) noexcept {
+        const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+        const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
     }
     /// The 8 × 8 transpose of 8 rows of ymm: unpack pairs of rows, shuffle pairs of pairs, swap 128-bit halves.
     static void transpose8x8(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {

@@ -29,6 +29,12 @@ struct Avx512 {
         return _mm512_maskz_cvtepi32_ps(0xFFFF, _mm512_maskz_cvtepu8_epi32(0xFFFF, bytes));
     }
     static void store(float* p, F v) noexcept { _mm512_storeu_ps(p, v); }
+    static F load_first(const float* p, std::size_t n) noexcept {
+        return _mm512_maskz_loadu_ps(static_cast<Mask>((1u << n) - 1u), p);
+    }
+    static void store_first(float* p, F v, std::size_t n) noexcept {
+        _mm512_mask_storeu_ps(p, static_cast<Mask>((1u << n) - 1u), v);
+    }
     static F add(F a, F b) noexcept { return _mm512_add_ps(a, b); }
     static F sub(F a, F b) noexcept { return _mm512_sub_ps(a, b); }
     static F mul(F a, F b) noexcept { return _mm512_mul_ps(a, b); }
@@ -59,6 +65,14 @@ struct Avx512 {
     static constexpr std::size_t transpose_size = 8;
     static void transpose_block(const float* s, std::size_t lds, float* d, std::size_t ldd) noexcept {
         Avx2::transpose8x8(s, lds, d, ldd);
+    }
+    // 4 × 6 pairs: 24 accumulators + 4 A vectors + 1 B vector of the 32 zmm registers.
+    static constexpr std::size_t dot_rows = 4, dot_cols = 6;
+    static float sum16(const F* v) noexcept {  // s8 = lanes 0–7 + lanes 8–15, then Avx2::sum8's tree
+        const __m512d bits = _mm512_castps_pd(v[0]);
+        const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, bits, 0));
+        const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, bits, 1));
+        return Avx2::sum8(_mm256_add_ps(lo, hi));
     }
 
     using D = __m512d;

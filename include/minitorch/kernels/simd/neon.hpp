@@ -28,6 +28,16 @@ struct Neon {
         return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vreinterpret_u8_u32(vdup_n_u32(bytes))))));
     }
     static void store(float* p, F v) noexcept { vst1q_f32(p, v); }
+    static F load_first(const float* p, std::size_t n) noexcept {  // NEON has no masked load: through a local copy
+        float lanes4[4] = {};
+        std::memcpy(lanes4, p, n * sizeof(float));
+        return vld1q_f32(lanes4);
+    }
+    static void store_first(float* p, F v, std::size_t n) noexcept {
+        float lanes4[4];
+        vst1q_f32(lanes4, v);
+        std::memcpy(p, lanes4, n * sizeof(float));
+    }
     static F add(F a, F b) noexcept { return vaddq_f32(a, b); }
     static F sub(F a, F b) noexcept { return vsubq_f32(a, b); }
     static F mul(F a, F b) noexcept { return vmulq_f32(a, b); }
@@ -57,6 +67,13 @@ struct Neon {
         vst1q_f32(d + ldd, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
         vst1q_f32(d + 2 * ldd, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
         vst1q_f32(d + 3 * ldd, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+    }
+    // 2 × 3 pairs × 4 vectors: 24 accumulators + 2 A vectors + 1 B vector of the 32 registers.
+    static constexpr std::size_t dot_rows = 2, dot_cols = 3;
+    static float sum16(const F* v) noexcept {  // v[0 … 3] hold p[0:4], p[4:8], p[8:12], p[12:16]
+        const F s4 = vaddq_f32(vaddq_f32(v[0], v[2]), vaddq_f32(v[1], v[3]));  // s8 = (v0 + v2, v1 + v3)
+        const float32x2_t s2 = vadd_f32(vget_low_f32(s4), vget_high_f32(s4));
+        return vget_lane_f32(s2, 0) + vget_lane_f32(s2, 1);
     }
 
     using D = float64x2_t;

@@ -29,6 +29,11 @@ struct Scalar {
     /// The lanes bytes at p, each converted to float (0 … 255, exactly): a byte mask as a float vector.
     static F load_u8(const std::uint8_t* p) noexcept { return static_cast<float>(*p); }
     static void store(float* p, F v) noexcept { *p = v; }
+    /// The first n floats at p (1 ≤ n ≤ lanes), the other lanes 0; nothing past p + n is read (the GEMM's last
+    /// columns).
+    static F load_first(const float* p, std::size_t) noexcept { return *p; }
+    /// Stores the first n lanes of v at p (1 ≤ n ≤ lanes); nothing past p + n is written.
+    static void store_first(float* p, F v, std::size_t) noexcept { *p = v; }
     static F add(F a, F b) noexcept { return a + b; }
     static F sub(F a, F b) noexcept { return a - b; }
     static F mul(F a, F b) noexcept { return a * b; }
@@ -55,6 +60,18 @@ struct Scalar {
     static constexpr std::size_t transpose_size = 1;
     /// d[j·ldd + i] = s[i·lds + j] for i, j < transpose_size: one block of a transpose (data movement only).
     static void transpose_block(const float* s, std::size_t, float* d, std::size_t) noexcept { *d = *s; }
+    /// gemm_nt's dot-form tiles (body/gemm.inl): dot_rows rows of A × dot_cols rows of B, each pair's 16 partial sums
+    /// in 16 / lanes vectors.
+    static constexpr std::size_t dot_rows = 1, dot_cols = 2;
+    /// The fixed sum of 16 partial sums p[0 … 15], held in 16 / lanes vectors (p[j] in lane j mod lanes of
+    /// v[j / lanes]): s8[j] = p[j] + p[j + 8], s4[j] = s8[j] + s8[j + 4], s2[j] = s4[j] + s4[j + 2], s2[0] + s2[1].
+    /// Every trait adds the same pairs in the same tree (IEEE addition is commutative), so the same bits.
+    static float sum16(const F* v) noexcept {
+        float s8[8], s4[4];
+        for (int j = 0; j < 8; ++j) s8[j] = v[j] + v[j + 8];
+        for (int j = 0; j < 4; ++j) s4[j] = s8[j] + s8[j + 4];
+        return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+    }
 
     // ---- double ----
     using D = double;
