@@ -630,3 +630,33 @@ TEST_CASE("BatchNorm2d<float> on the MNIST net's shapes (batch 4): training forw
         }
     }
 }
+
+TEST_CASE("BatchNorm: a tensor of its state reshaped through parameters() is refused by name, never used (issue 15)") {
+    // The issue's case: γ set to [1] made forward read past it (gamma(c) for c ≥ 1).
+    const std::string fixed = " (a parameter's shape is fixed by its layer: write its values through parameters(), "
+                              "do not replace the tensor)";
+    const char* names[] = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
+    for (std::size_t i = 0; i < 5; ++i) {
+        for (const bool training : {true, false}) {
+            BatchNorm2d<float> bn({.features = 3});
+            bn.train(training);
+            auto params = bn.parameters();
+            REQUIRE(params[i].name == names[i]);
+            *params[i].value = Tensor<float>(Shape{1}, 1.f);
+            const std::string expected = "BatchNorm2d(3): parameter " + std::string(names[i]) +
+                                         " has shape [1], expected " + (i == 4 ? "[]" : "[3]") + fixed;
+            const Tensor<float> x(Shape{2, 3, 2, 2}, 1.f);
+            CHECK_THROWS_WITH_AS(bn.forward(x), expected.c_str(), std::invalid_argument);
+            Tensor<float> y;
+            CHECK_THROWS_WITH_AS(bn.infer_into(x, y), expected.c_str(), std::invalid_argument);
+        }
+    }
+    BatchNorm1d<float> bn({.features = 3});
+    Tensor<float> x(Shape{4, 3});
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 5);
+    bn.forward(x);
+    *bn.parameters()[0].grad = Tensor<float>(Shape{2});
+    CHECK_THROWS_WITH_AS(bn.backward(Tensor<float>(Shape{4, 3}, 1.f)),
+                         ("BatchNorm1d(3): parameter weight's gradient has shape [2], expected [3]" + fixed).c_str(),
+                         std::invalid_argument);
+}

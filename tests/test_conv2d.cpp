@@ -365,3 +365,52 @@ TEST_CASE("Conv2d: forward_borrowing gives the numbers of forward; a copy of the
     Conv2d<float> owned_copy = a;  // a copied (owned) cache is copied with the layer
     CHECK(owned_copy.backward(dy) == a.backward(dy));
 }
+
+TEST_CASE("Conv2d: a weight or gradient reshaped through parameters() is refused by name, never used (issue 15)") {
+    // The issue's case: a [1] weight made forward read past the heap buffer (ASan) and return garbage.
+    const std::string fixed = " (a parameter's shape is fixed by its layer: write its values through parameters(), "
+                              "do not replace the tensor)";
+    Conv2d<float> conv({.in = 1, .out = 1, .kernel = 3});
+    const Tensor<float> x(Shape{1, 1, 4, 4}, 1.f), dy(Shape{1, 1, 2, 2}, 1.f);
+    *conv.parameters()[0].value = Tensor<float>({1}, 1.f);
+    const std::string weight = "Conv2d(1→1, k=3): parameter weight has shape [1], expected [1, 1, 3, 3]" + fixed;
+    CHECK_THROWS_WITH_AS(conv.forward(x), weight.c_str(), std::invalid_argument);
+    Tensor<float> y;
+    CHECK_THROWS_WITH_AS(conv.infer_into(x, y), weight.c_str(), std::invalid_argument);
+
+    // A weight larger than its gradient (SGD's case) or a smaller gradient: backward refuses before it writes.
+    Conv2d<float> c2({.in = 1, .out = 1, .kernel = 3});
+    c2.forward(x);
+    *c2.parameters()[0].grad = Tensor<float>(Shape{1, 1, 2, 2});
+    const std::string grad =
+        "Conv2d(1→1, k=3): parameter weight's gradient has shape [1, 1, 2, 2], expected [1, 1, 3, 3]" + fixed;
+    CHECK_THROWS_WITH_AS(c2.backward(dy), grad.c_str(), std::invalid_argument);
+    *c2.parameters()[1].value = Tensor<float>(Shape{2});
+    CHECK_THROWS_WITH_AS(c2.forward(x), ("Conv2d(1→1, k=3): parameter bias has shape [2], expected [1]" + fixed).c_str(),
+                         std::invalid_argument);
+}
+
+TEST_CASE("Conv2d: padding or sizes whose geometry overflows size_t are refused naming the layer (issue 15)") {
+    // padding 2^63: 2·p wrapped to 0 and the padding was silently ignored.
+    CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 1, .out = 1, .kernel = 3, .padding = 1ull << 63}),
+                         "Conv2d: padding 9223372036854775808 is too large: 2·padding: 2 · 9223372036854775808 "
+                         "overflows size_t",
+                         std::invalid_argument);
+    // padding 2^62 on a 4×4 input: im2col segfaulted.
+    Conv2d<float> conv({.in = 1, .out = 1, .kernel = 3, .padding = 1ull << 62});
+    const Tensor<float> x(Shape{1, 1, 4, 4}, 1.f);
+    const std::string expected = "Conv2d(1→1, k=3, p=4611686018427387904) on input [1, 1, 4, 4]: output positions "
+                                 "outH·outW: 9223372036854775810 · 9223372036854775810 overflows size_t";
+    CHECK_THROWS_WITH_AS(conv.forward(x), expected.c_str(), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(conv.output_shape(x.shape()), expected.c_str(), std::invalid_argument);
+    Tensor<float> y;
+    CHECK_THROWS_WITH_AS(conv.infer_into(x, y), expected.c_str(), std::invalid_argument);
+    // An input whose padded height wraps around.
+    Conv2d<float> padded({.in = 1, .out = 1, .kernel = 1, .padding = 1ull << 62});
+    CHECK_THROWS_AS(padded.output_shape({1, 1, std::size_t(-1) / 2 + 2, 1}), std::invalid_argument);
+    // A weight with more elements than size_t counts.
+    CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 1ull << 32, .out = 1ull << 32, .kernel = 1}),
+                         "Conv2d: weight of shape [4294967296, 4294967296, 1, 1] has too many elements (the count "
+                         "overflows size_t; a tensor of 4-byte elements holds at most 2305843009213693951)",
+                         std::invalid_argument);
+}

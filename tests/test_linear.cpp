@@ -63,3 +63,47 @@ TEST_CASE("Linear: init bound, shape errors, backward before forward") {
     fc.forward(Tensor<float>({4, 16}));
     CHECK_THROWS_AS(fc.backward(Tensor<float>({4, 8})), std::logic_error);
 }
+
+TEST_CASE("Linear: a weight reshaped through parameters() is refused by name, never used (issue 15)") {
+    // [4, 3] instead of [3, 4] has the right number of values: it used to train without a word, and then refuse its
+    // own checkpoint; [3, 3] failed inside Tensor::matrix naming neither the layer nor the parameter.
+    for (const Shape& wrong : {Shape{4, 3}, Shape{3, 3}, Shape{1}}) {
+        Linear<float> fc({.in = 4, .out = 3});
+        *fc.parameters()[0].value = Tensor<float>(wrong, 1.f);
+        const Tensor<float> x(Shape{2, 4}, 1.f);
+        const std::string expected = "Linear(4→3): parameter weight has shape " + to_string(wrong) +
+                                     ", expected [3, 4] (a parameter's shape is fixed by its layer: write its values "
+                                     "through parameters(), do not replace the tensor)";
+        CHECK_THROWS_WITH_AS(fc.forward(x), expected.c_str(), std::invalid_argument);
+        Tensor<float> y;
+        CHECK_THROWS_WITH_AS(fc.infer_into(x, y), expected.c_str(), std::invalid_argument);
+    }
+    // A bias, or a gradient, of another shape: refused by backward before it writes.
+    Linear<float> fc({.in = 4, .out = 3});
+    const Tensor<float> x(Shape{2, 4}, 1.f), dy(Shape{2, 3}, 1.f);
+    fc.forward(x);
+    *fc.parameters()[1].grad = Tensor<float>(Shape{1});
+    CHECK_THROWS_WITH_AS(fc.backward(dy),
+                         "Linear(4→3): parameter bias's gradient has shape [1], expected [3] (a parameter's shape is "
+                         "fixed by its layer: write its values through parameters(), do not replace the tensor)",
+                         std::invalid_argument);
+    *fc.parameters()[1].grad = Tensor<float>(Shape{3});
+    *fc.parameters()[1].value = Tensor<float>(Shape{3, 1});
+    CHECK_THROWS_WITH_AS(fc.forward(x),
+                         "Linear(4→3): parameter bias has shape [3, 1], expected [3] (a parameter's shape is fixed by "
+                         "its layer: write its values through parameters(), do not replace the tensor)",
+                         std::invalid_argument);
+}
+
+TEST_CASE("Linear: feature counts whose weight cannot exist are refused naming the layer (issue 15)") {
+    // 2^32 × 2^32 used to build a 0-element weight whose checkpoint then refused to load.
+    CHECK_THROWS_WITH_AS(Linear<float>({.in = 1ull << 32, .out = 1ull << 32}),
+                         "Linear(4294967296→4294967296): weight of shape [4294967296, 4294967296] has too many elements "
+                         "(the count overflows size_t; a tensor of 4-byte elements holds at most 2305843009213693951)",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Linear<double>({.in = 1ull << 32, .out = 1ull << 31}),
+                         "Linear(4294967296→2147483648): weight of shape [2147483648, 4294967296] has too many "
+                         "elements (9223372036854775808; a tensor of 8-byte elements holds at most "
+                         "1152921504606846975)",
+                         std::invalid_argument);
+}

@@ -68,3 +68,18 @@ TEST_CASE("SGD: buffers are skipped, zero_grad zeroes, bad options are refused")
     CHECK_THROWS_AS(SGD<double>({}, {.lr = -1}), std::invalid_argument);
     CHECK_THROWS_AS(SGD<double>({}, {.lr = 0.1, .nesterov = true}), std::invalid_argument);
 }
+
+TEST_CASE("SGD: a value and gradient of different shapes are refused by name, nothing updated (issue 15)") {
+    // A Conv2d weight made larger than its gradient used to abort in an Eigen assertion (-O1) or overflow the heap
+    // silently (-DNDEBUG).
+    for (const bool larger_value : {true, false}) {
+        Tensor<float> a({2}, {1, 1}), ga({2}, {1, 1}), w({9}, 1.f), g({9}, 1.f);
+        (larger_value ? w : g) = Tensor<float>(Shape{10}, 1.f);
+        SGD<float> opt({{"0.bias", &a, &ga}, {"1.weight", &w, &g}}, {.lr = 0.5, .momentum = 0.9});
+        const std::string expected = std::string("SGD::step: parameter 1.weight has shape ") +
+                                     (larger_value ? "[10]" : "[9]") + " but its gradient has shape " +
+                                     (larger_value ? "[9]" : "[10]") + "; they must agree";
+        CHECK_THROWS_WITH_AS(opt.step(), expected.c_str(), std::invalid_argument);
+        CHECK(a[0] == 1.f);  // checked before any update
+    }
+}

@@ -93,3 +93,23 @@ TEST_CASE("Tensor: cast converts element type") {
     CHECK(d[0] == 1.5);
     CHECK(d[1] == -2.25);
 }
+
+TEST_CASE("Tensor: a shape whose element count overflows or cannot be allocated is refused naming it (issue 15)") {
+    // [2^40, 2^40] used to wrap to size() == 0, and t(1000, 1000) = 1 then died with SIGBUS.
+    CHECK_THROWS_WITH_AS(Tensor<float>({1ull << 40, 1ull << 40}),
+                         "shape [1099511627776, 1099511627776]: the number of elements overflows size_t",
+                         std::invalid_argument);
+    // 2^63 elements fit in size_t but not in memory: a length_error from std::vector before.
+    CHECK_THROWS_WITH_AS(Tensor<float>({1ull << 32, 1ull << 31}),
+                         "Tensor: shape [4294967296, 2147483648] has 9223372036854775808 elements, more than a tensor "
+                         "of 4-byte elements can hold (2305843009213693951)",
+                         std::invalid_argument);
+    Tensor<double> t({2, 3});
+    CHECK_THROWS_AS(t.resize({1ull << 40, 1ull << 40}), std::invalid_argument);
+    CHECK(t.shape() == Shape{2, 3});  // unchanged
+    CHECK(t.size() == 6);
+    CHECK_THROWS_AS(t.reshape({1ull << 63, 2}), std::invalid_argument);
+    CHECK_THROWS_AS(t.matrix(1ull << 63, 2), std::invalid_argument);  // 2^64 wraps to 0, not 6
+    CHECK(minitorch::num_elements({1ull << 32, 1ull << 31}) == 1ull << 63);
+    CHECK_THROWS_AS(minitorch::num_elements({1ull << 32, 1ull << 32}), std::invalid_argument);
+}

@@ -66,13 +66,17 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace minitorch {
 
-/// A named tensor of a layer's state. grad == nullptr marks a buffer (not trainable).
+/// A named tensor of a layer's state. grad == nullptr marks a buffer (not trainable). value and grad point into the
+/// layer: write their values (fill, [i], array()), never their shapes — a layer refuses to run with a tensor of its
+/// state reshaped or replaced by one of another shape (check_parameter_shape), and SGD refuses a value and gradient
+/// whose shapes differ.
 template <class T>
 struct ParameterRef {
     std::string name;
@@ -195,6 +199,38 @@ inline void check_backward(bool have_cache, const std::string& layer, const Shap
 inline void check_same_shape(const std::string& what, const Shape& expected, const Shape& got) {
     if (expected != got)
         throw std::invalid_argument(what + ": expected shape " + to_string(expected) + ", got " + to_string(got));
+}
+
+/// Throws invalid_argument unless a layer's parameter (or buffer, or gradient) `t` still has the shape its layer gave
+/// it. parameters() hands out pointers to the layer's own tensors so that their values can be written (an optimiser,
+/// a checkpoint loader, a test); a tensor replaced through such a pointer by one of another shape would make the
+/// layer read or write outside it, so every layer checks its tensors with this before it uses them. `layer` is only
+/// asked for describe() when the check fails (the check itself allocates nothing):
+///   "Conv2d(1→1, k=3): parameter weight has shape [1], expected [1, 1, 3, 3] (…)"
+template <class L, class T>
+void check_parameter_shape(const L& layer, const char* name, const Tensor<T>& t,
+                           std::initializer_list<std::size_t> expected) {
+    if (std::equal(t.shape().begin(), t.shape().end(), expected.begin(), expected.end())) return;
+    throw std::invalid_argument(layer.describe() + ": parameter " + name + " has shape " + to_string(t.shape()) +
+                                ", expected " + to_string(Shape(expected)) +
+                                " (a parameter's shape is fixed by its layer: write its values through parameters(), "
+                                "do not replace the tensor)");
+}
+
+/// For a layer's constructor: throws invalid_argument "<layer>: <name> of shape <shape> has too many elements …" when
+/// the parameter's element count overflows size_t or is more than a Tensor<T> can hold, instead of a wrapped-around
+/// (too small) tensor or a length_error from std::vector.
+template <class T>
+void check_parameter_size(const std::string& layer, const char* name, const Shape& shape) {
+    std::size_t n = 1;
+    bool overflow = false;
+    for (std::size_t extent : shape) overflow = overflow || __builtin_mul_overflow(n, extent, &n);
+    if (overflow || n > max_tensor_elements<T>)
+        throw std::invalid_argument(layer + ": " + name + " of shape " + to_string(shape) +
+                                    " has too many elements (" +
+                                    (overflow ? std::string("the count overflows size_t") : std::to_string(n)) +
+                                    "; a tensor of " + std::to_string(sizeof(T)) + "-byte elements holds at most " +
+                                    std::to_string(max_tensor_elements<T>) + ")");
 }
 
 /// Copies `value` into `param` after checking the shapes agree (for explicit weight setters).

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <new>
 #include <numeric>
@@ -36,10 +37,36 @@ inline std::string to_string(const Shape& shape) {
     return s.str();
 }
 
-/// Number of elements of a shape (1 for rank 0).
-inline std::size_t num_elements(const Shape& shape) {
-    return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>{});
+/// a·b, or throws std::invalid_argument "<what>: <a> · <b> overflows size_t" (for shape and geometry arithmetic).
+inline std::size_t checked_mul(std::size_t a, std::size_t b, const std::string& what) {
+    std::size_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r))
+        throw std::invalid_argument(what + ": " + std::to_string(a) + " · " + std::to_string(b) + " overflows size_t");
+    return r;
 }
+/// a + b, or throws std::invalid_argument "<what>: <a> + <b> overflows size_t".
+inline std::size_t checked_add(std::size_t a, std::size_t b, const std::string& what) {
+    std::size_t r = 0;
+    if (__builtin_add_overflow(a, b, &r))
+        throw std::invalid_argument(what + ": " + std::to_string(a) + " + " + std::to_string(b) + " overflows size_t");
+    return r;
+}
+
+/// Number of elements of a shape (1 for rank 0). Throws std::invalid_argument when the product overflows size_t
+/// (a wrapped product would make a tensor smaller than its shape, which every index would then overrun).
+inline std::size_t num_elements(const Shape& shape) {
+    std::size_t n = 1;
+    for (std::size_t extent : shape) {
+        if (__builtin_mul_overflow(n, extent, &n))
+            throw std::invalid_argument("shape " + to_string(shape) + ": the number of elements overflows size_t");
+    }
+    return n;
+}
+
+/// The most elements a Tensor<T> may have: its bytes must be addressable (fit in a ptrdiff_t), which is also the
+/// bound std::vector has.
+template <class T>
+inline constexpr std::size_t max_tensor_elements = static_cast<std::size_t>(PTRDIFF_MAX) / sizeof(T);
 
 /// Elements [begin, end) of a buffer as an Eigen array (for elementwise math on one thread's chunk).
 template <class T>
@@ -89,13 +116,15 @@ public:
     /// Rank-0-like empty tensor: shape [], size 0 (nothing allocated). Layers use it for "no cache yet".
     Tensor() = default;
 
-    /// Tensor of the given shape, every element `fill`.
-    explicit Tensor(Shape shape, T fill = T(0)) : shape_(std::move(shape)), data_(num_elements(shape_), fill) {}
+    /// Tensor of the given shape, every element `fill`. A shape whose element count overflows size_t or exceeds
+    /// max_tensor_elements<T> throws std::invalid_argument naming the shape (std::bad_alloc when the memory is
+    /// simply not there).
+    explicit Tensor(Shape shape, T fill = T(0)) : shape_(std::move(shape)), data_(allocatable_size(shape_), fill) {}
 
     /// Tensor of the given shape holding `values` (row-major); the counts must agree.
     Tensor(Shape shape, std::initializer_list<T> values) : Tensor(std::move(shape), std::span<const T>(values)) {}
     Tensor(Shape shape, std::span<const T> values) : shape_(std::move(shape)), data_(values.begin(), values.end()) {
-        if (values.size() != num_elements(shape_))
+        if (values.size() != allocatable_size(shape_))
             throw std::invalid_argument("Tensor: shape " + to_string(shape_) + " needs " +
                                         std::to_string(num_elements(shape_)) + " values, got " +
                                         std::to_string(values.size()));
@@ -139,8 +168,9 @@ public:
     /// (kept where the size did not change); use fill() when zeros are needed.
     void resize(const Shape& shape) {
         if (shape != shape_) {
+            const std::size_t n = allocatable_size(shape);  // checked before anything changes
             shape_ = shape;
-            data_.resize(num_elements(shape_));
+            data_.resize(n);
         }
     }
     /// Same elements, new shape of the same size (like PyTorch's view on a contiguous tensor).
@@ -183,6 +213,16 @@ public:
     friend bool operator==(const Tensor& a, const Tensor& b) { return a.shape_ == b.shape_ && a.data_ == b.data_; }
 
 private:
+    /// num_elements(shape), refused (std::invalid_argument naming the shape) when a tensor cannot have that many.
+    static std::size_t allocatable_size(const Shape& shape) {
+        const std::size_t n = num_elements(shape);
+        if (n > max_tensor_elements<T>)
+            throw std::invalid_argument("Tensor: shape " + to_string(shape) + " has " + std::to_string(n) +
+                                        " elements, more than a tensor of " + std::to_string(sizeof(T)) +
+                                        "-byte elements can hold (" + std::to_string(max_tensor_elements<T>) + ")");
+        return n;
+    }
+
     std::size_t offset(std::initializer_list<std::size_t> idx) const {
         if (idx.size() != shape_.size())
             throw std::out_of_range("Tensor: " + std::to_string(idx.size()) + " indices for a tensor of shape " +
@@ -198,7 +238,8 @@ private:
         return off;
     }
     void check_matrix(std::size_t rows, std::size_t cols) const {
-        if (rows * cols != data_.size())
+        std::size_t n = 0;
+        if (__builtin_mul_overflow(rows, cols, &n) || n != data_.size())
             throw std::invalid_argument("Tensor::matrix: cannot view " + to_string(shape_) + " as " +
                                         std::to_string(rows) + " x " + std::to_string(cols));
     }

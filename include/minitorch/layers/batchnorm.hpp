@@ -213,6 +213,7 @@ class BatchNorm : public TrainingMode {
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(has_cache_ && (!borrowed_ || input_.has_value()), describe(), y_.shape(), dy.shape());
+        check_parameters(true);
         dx.resize(dy.shape());
         const auto runs = detail::ChannelRuns::of(dy.dim(0), opt_.features, spatial_size(dy.shape()));
         if (runs.inner == 1)
@@ -261,6 +262,7 @@ class BatchNorm : public TrainingMode {
 
     /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into).
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        check_parameters(false);
         y.resize(output_shape(x.shape()));
         const auto runs = detail::ChannelRuns::of(x.dim(0), opt_.features, spatial_size(x.shape()));
         if (runs.inner == 1)
@@ -272,6 +274,7 @@ class BatchNorm : public TrainingMode {
 
   private:
     const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
+        check_parameters(false);
         y_.resize(output_shape(x.shape()));
         const std::size_t batch = x.dim(0), spatial = spatial_size(x.shape());
         const auto runs = detail::ChannelRuns::of(batch, opt_.features, spatial);
@@ -306,6 +309,23 @@ class BatchNorm : public TrainingMode {
         num_batches_tracked_[0] += T(1);
         has_cache_ = true;
         return y_;
+    }
+
+    /// weight, bias [C] (and their gradients), running_mean, running_var [C], num_batches_tracked []: a tensor of
+    /// another shape, put there through parameters(), is refused naming the layer and the tensor.
+    void check_parameters(bool grads) const {
+        const std::size_t C = opt_.features;
+        if (opt_.affine) {
+            check_parameter_shape(*this, "weight", weight_, {C});
+            check_parameter_shape(*this, "bias", bias_, {C});
+            if (grads) {
+                check_parameter_shape(*this, "weight's gradient", weight_grad_, {C});
+                check_parameter_shape(*this, "bias's gradient", bias_grad_, {C});
+            }
+        }
+        check_parameter_shape(*this, "running_mean", running_mean_, {C});
+        check_parameter_shape(*this, "running_var", running_var_, {C});
+        check_parameter_shape(*this, "num_batches_tracked", num_batches_tracked_, {});
     }
 
     static std::size_t spatial_size(const Shape& s) {

@@ -95,7 +95,14 @@ class Conv2d : public TrainingMode {
                         (min_h == min_w ? "H, W ≥ " + std::to_string(min_h)
                                         : "H ≥ " + std::to_string(min_h) + ", W ≥ " + std::to_string(min_w)),
                     in);
+        // Every size below must fit in size_t: the padded image, the output, and im2col's [C·kh·kw, outH·outW].
+        const std::string what = describe() + " on input " + to_string(in);
+        checked_add(in[2], 2 * opt_.padding, what + ": padded height H + 2·padding");
+        checked_add(in[3], 2 * opt_.padding, what + ": padded width W + 2·padding");
         const ConvGeometry g = geometry(in);
+        const std::size_t L = checked_mul(g.out_h(), g.out_w(), what + ": output positions outH·outW");
+        checked_mul(g.col_rows(), L, what + ": im2col size C·kh·kw·outH·outW");
+        checked_mul(checked_mul(in[0], opt_.out, what + ": output size N·out"), L, what + ": output size N·out·outH·outW");
         return {in[0], opt_.out, g.out_h(), g.out_w()};
     }
 
@@ -106,6 +113,7 @@ class Conv2d : public TrainingMode {
     /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into); col, when needed, in a per-thread
     /// scratch buffer.
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        check_parameters(false);
         y.resize(output_shape(x.shape()));
         const ConvGeometry g = geometry(x.shape());
         const std::size_t image = g.channels * g.height * g.width, out_image = opt_.out * g.col_cols();
@@ -126,6 +134,7 @@ class Conv2d : public TrainingMode {
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
         check_backward(input_.has_value(), describe(), y_.shape(), dy.shape());
+        check_parameters(true);
         const Tensor<T>& x = input_.get(describe());  // [N, C, H, W]
         const ConvGeometry g = geometry(x.shape());
         const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
@@ -208,7 +217,22 @@ class Conv2d : public TrainingMode {
         }
         if (o.kernel_h == o.kernel_w) o.kernel = o.kernel_h;
         if (o.stride == 0) throw std::invalid_argument("Conv2d: stride must be positive, got 0");
+        // 2·padding wrapping around to a small number would silently drop the padding (1 << 63 became 0); the
+        // weight's element count must fit too.
+        checked_mul(2, o.padding, "Conv2d: padding " + std::to_string(o.padding) + " is too large: 2·padding");
+        check_parameter_size<T>("Conv2d", "weight", {o.out, o.in, o.kernel_h, o.kernel_w});
         return o;
+    }
+
+    /// weight [out, in, kh, kw], bias [out] (and their gradients): a tensor of another shape, put there through
+    /// parameters(), is refused naming the layer and the parameter.
+    void check_parameters(bool grads) const {
+        const std::initializer_list<std::size_t> w{opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w};
+        check_parameter_shape(*this, "weight", weight_, w);
+        if (grads) check_parameter_shape(*this, "weight's gradient", weight_grad_, w);
+        if (!opt_.bias) return;
+        check_parameter_shape(*this, "bias", bias_, {opt_.out});
+        if (grads) check_parameter_shape(*this, "bias's gradient", bias_grad_, {opt_.out});
     }
 
     /// Smallest image extent along an axis for a kernel of size k: H + 2p ≥ k and H ≥ 1.
@@ -227,6 +251,7 @@ class Conv2d : public TrainingMode {
     /// forward and forward_borrowing: the input cache is a copy of x (filled by the threads as they read the images),
     /// a pointer to x (borrow), or nothing (eval mode).
     const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
+        check_parameters(false);
         y_.resize(output_shape(x.shape()));
         const ConvGeometry g = geometry(x.shape());
         const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();

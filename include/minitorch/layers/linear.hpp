@@ -24,10 +24,7 @@ public:
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√in, 1/√in).
     explicit Linear(LinearOptions options, Generator& gen = default_generator())
-        : opt_(options), weight_({options.out, options.in}), weight_grad_({options.out, options.in}) {
-        if (opt_.in == 0 || opt_.out == 0)
-            throw std::invalid_argument("Linear: in and out features must be positive, got in=" +
-                                        std::to_string(opt_.in) + ", out=" + std::to_string(opt_.out));
+        : opt_(checked(options)), weight_({options.out, options.in}), weight_grad_({options.out, options.in}) {
         kaiming_uniform_default_(weight_, opt_.in, gen);
         if (opt_.bias) {
             bias_ = Tensor<T>({opt_.out});
@@ -57,6 +54,7 @@ public:
     /// forward's values (forward computes them here) into y (layer.hpp: infer_into). Eigen picks its product
     /// algorithm by the sizes, so the rows of a slice of a batch may round differently from the whole batch's.
     const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+        check_parameters(false);
         y.resize(output_shape(x.shape()));
         const std::size_t n = x.dim(0);
         auto Y = y.matrix(n, opt_.out);
@@ -68,6 +66,7 @@ public:
     // dy: [N, out] → dx: [N, in].   dx = dy·W,  dW += dyᵀ·x,  db += Σ_n dy[n, :]
     const Tensor<T>& backward(const Tensor<T>& dy) {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+        check_parameters(true);
         const std::size_t n = x_.dim(0);
         const auto dY = dy.matrix(n, opt_.out);
         dx_.resize(x_.shape());
@@ -97,6 +96,27 @@ public:
     }
 
 private:
+    /// The options, refused when a feature count is 0 or the weight [out, in] cannot exist (checked before the weight
+    /// is allocated: 2^32 × 2^32 used to wrap around to an empty weight).
+    static LinearOptions checked(LinearOptions o) {
+        if (o.in == 0 || o.out == 0)
+            throw std::invalid_argument("Linear: in and out features must be positive, got in=" + std::to_string(o.in) +
+                                        ", out=" + std::to_string(o.out));
+        check_parameter_size<T>("Linear(" + std::to_string(o.in) + "→" + std::to_string(o.out) + ")", "weight",
+                                {o.out, o.in});
+        return o;
+    }
+
+    /// weight [out, in], bias [out] (and their gradients): a tensor of another shape, put there through parameters(),
+    /// is refused naming the layer and the parameter.
+    void check_parameters(bool grads) const {
+        check_parameter_shape(*this, "weight", weight_, {opt_.out, opt_.in});
+        if (grads) check_parameter_shape(*this, "weight's gradient", weight_grad_, {opt_.out, opt_.in});
+        if (!opt_.bias) return;
+        check_parameter_shape(*this, "bias", bias_, {opt_.out});
+        if (grads) check_parameter_shape(*this, "bias's gradient", bias_grad_, {opt_.out});
+    }
+
     LinearOptions opt_;
     Tensor<T> weight_, weight_grad_;  // [out, in]
     Tensor<T> bias_, bias_grad_;      // [out] (empty when bias = false)

@@ -44,8 +44,15 @@ public:
         buffers_.resize(params_.size());
     }
 
-    /// One update of every parameter from its current gradient.
+    /// One update of every parameter from its current gradient. A parameter whose value and gradient differ in shape
+    /// (one of them replaced through its ParameterRef) is refused with std::invalid_argument naming it, before any
+    /// parameter is updated.
     void step() {
+        for (const auto& p : params_)
+            if (p.value->shape() != p.grad->shape())
+                throw std::invalid_argument("SGD::step: parameter " + p.name + " has shape " +
+                                            to_string(p.value->shape()) + " but its gradient has shape " +
+                                            to_string(p.grad->shape()) + "; they must agree");
         const T lr = static_cast<T>(opt_.lr), mu = static_cast<T>(opt_.momentum),
                 damp = static_cast<T>(1.0 - opt_.dampening), wd = static_cast<T>(opt_.weight_decay);
         for (std::size_t i = 0; i < params_.size(); ++i) {
