@@ -58,6 +58,15 @@ minitorch_usage_error_test(mnist "^--save: folder no-such-folder does not exist 
 minitorch_usage_error_test(mnist "^--load: File does not exist: no-such-folder/model.safetensors$"
                            --load no-such-folder/model.safetensors)
 minitorch_usage_error_test(mnist "^--eval-only needs --load <weights.safetensors>$" --data . --eval-only)
+# Flags that used to be accepted and then ignored or failing later (issue 15): the help's ranges and the checks agree.
+minitorch_usage_error_test(mnist "^--max-lr: expected a number above 0 up to 100, got '0'$" --max-lr 0)
+minitorch_usage_error_test(mnist "^--gamma: expected a number above 0 up to 1, got '0'$" --gamma 0)
+minitorch_usage_error_test(mnist "^--plot needs --csv \\(the curves are drawn from the metrics file\\)$"
+                           --data . --plot curves.png)
+minitorch_usage_error_test(mnist "^--eval-only trains nothing, so --save would write nothing; drop one of the two$"
+                           --data . --eval-only --load CTestTestfile.cmake --save x.safetensors)
+minitorch_usage_error_test(mnist "^--eval-only trains nothing, so --csv would write nothing; drop one of the two$"
+                           --data . --eval-only --load CTestTestfile.cmake --csv x.csv)
 
 # toy_backprop has no epochs, batch or data flags: its counterparts are --iterations and the number lists.
 minitorch_usage_error_test(toy_backprop "^unknown flag '--bogus'$" --bogus 1)

@@ -15,6 +15,7 @@
 #include "support/temp_files.hpp"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -532,6 +534,114 @@ TEST_CASE("mnist: images that are not 28x28, a truncated IDX file and a folder w
     CHECK(run.output.find("mnist: error: " + (dir.path / "empty").string() +
                           ": MNIST test images not found (looked for t10k-images-idx3-ubyte and "
                           "t10k-images-idx3-ubyte.gz; scripts/fetch-mnist downloads them)\n") != std::string::npos);
+}
+
+// ---- issue 15: targets and sources that are not regular files, log errors, flags that were ignored ------------------
+
+TEST_CASE("mnist: --save or --csv naming a directory, a device or a link to one is refused at start-up") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    const std::string data = "--data " + q(dir.path / "data") + one_epoch;
+    fs::create_directory(dir.path / "taken");
+    const fs::path taken = dir.path / "taken";
+    // Before: the save failed after the first epoch ("cannot rename … Is a directory"); the CSV with a raw
+    // std::filesystem message, leaving <dir>.tmp behind.
+    Run run = mnist(data + " --save " + q(taken));
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + taken.string() +
+                          ": cannot save: is a directory, not a regular file: refusing to replace it\n") !=
+          std::string::npos);
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);
+    run = mnist(data + " --csv " + q(taken));
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + taken.string() +
+                          ": cannot write the metrics file: is a directory, not a regular file: refusing to replace "
+                          "it\n") != std::string::npos);
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);
+    // A link to /dev/null: rename() would have replaced /dev/null itself when run as root.
+    const fs::path link = dir.path / "null-link";
+    fs::create_symlink("/dev/null", link);
+    run = mnist(data + " --save " + q(link));
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + link.string() +
+                          ": cannot save: is a symbolic link to /dev/null, which is a character device, not a regular "
+                          "file: refusing to replace it\n") != std::string::npos);
+    CHECK(fs::is_character_file(fs::status("/dev/null")));
+    CHECK(listing(dir.path) == std::vector<std::string>{"data", "null-link", "taken"});  // no temporary left
+    CHECK(fs::is_empty(taken));
+
+    // A link to a regular file: written through, the link kept (what a user expects of `> link` too).
+    fs::create_symlink("metrics-run1.csv", dir.path / "metrics.csv");
+    run = mnist(data + " --csv " + q(dir.path / "metrics.csv"));
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(fs::is_symlink(fs::symlink_status(dir.path / "metrics.csv")));
+    CHECK(read_bytes(dir.path / "metrics-run1.csv").starts_with("epoch,lr_end,"));
+}
+
+TEST_CASE("mnist: --load of a FIFO, of random bytes or of a negative num_batches_tracked fails at once, saying why") {
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    const std::string data = "--data " + q(dir.path / "data");
+    const fs::path fifo = dir.path / "weights.fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    Run run = mnist(data + " --eval-only --load " + q(fifo));  // blocked forever in fopen before
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + fifo.string() + ": is a FIFO (named pipe), not a safetensors file\n") !=
+          std::string::npos);
+    std::string garbage(4096, '\0');
+    for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919 + 13) % 256);
+    write_bytes(dir.path / "garbage", garbage);
+    run = mnist(data + " --eval-only --load " + q(dir.path / "garbage"));
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + (dir.path / "garbage").string() + ": not a safetensors file: ") !=
+          std::string::npos);
+
+    // A checkpoint whose BatchNorm step counter is negative: accepted before, then the save after epoch 1 refused.
+    const fs::path good = dir.path / "good.safetensors";
+    REQUIRE(mnist(data + one_epoch + " --save " + q(good)).status == 0);
+    std::string bytes = read_bytes(good);
+    const std::string key = "\"2.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[";
+    const std::size_t k = bytes.find(key);
+    REQUIRE(k != std::string::npos);
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::size_t at = 8 + n + std::stoull(bytes.substr(k + key.size()));
+    const std::int64_t minus_one = -1;
+    std::memcpy(bytes.data() + at, &minus_one, 8);  // little-endian machine
+    write_bytes(dir.path / "negative.safetensors", bytes);
+    run = mnist(data + one_epoch + " --load " + q(dir.path / "negative.safetensors") + " --save " +
+                q(dir.path / "out.safetensors"));
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("mnist: error: " + (dir.path / "negative.safetensors").string() +
+                          ": tensor \"2.num_batches_tracked\" must hold a non-negative count, got -1\n") !=
+          std::string::npos);
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);
+}
+
+TEST_CASE("mnist: a --log that cannot be written (a full disk) stops the run with exit 1 naming it") {
+    if (!fs::exists("/dev/full")) {
+        MESSAGE("no /dev/full here: skipped");
+        return;
+    }
+    TempDir dir;
+    write_small_mnist(dir.path / "data");
+    // Every write to /dev/full fails with ENOSPC, as on a full disk; the log used to be lost silently, rc 0.
+    const Run run = mnist_apart("--data " + q(dir.path / "data") + one_epoch + " --log /dev/full",
+                                dir.path / "stderr.txt");
+    INFO("stdout:\n", run.output, "stderr:\n", run.errors);
+    CHECK(run.status == 1);
+    CHECK(run.errors == "mnist: error: /dev/full: cannot write the log file: No space left on device\n");
+    CHECK(run.output.find("EPOCH: 1") == std::string::npos);  // stopped at the first line
+}
+
+TEST_CASE("mnist: --save with an empty name is refused as a usage error, not ignored") {
+    TempDir dir;
+    const Run run = mnist("--data " + q(dir.path) + " --save ''");
+    CHECK(run.status == 2);
+    CHECK(run.output.starts_with("mnist: --save: expected a file name, got an empty string\n\n"));
 }
 
 #endif  // MINITORCH_MNIST_EXE

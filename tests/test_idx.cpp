@@ -10,6 +10,7 @@
 #include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -200,6 +201,10 @@ TEST_CASE("read_idx: missing file and directory") {
     TempDir dir;
     CHECK(error_of(dir.path / "nope") == (dir.path / "nope").string() + ": no such file");
     CHECK(error_of(dir.path) == dir.path.string() + ": is a directory, not an IDX file");
+    // A FIFO used to block fopen forever (issue 15).
+    const fs::path fifo = dir.path / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    CHECK(error_of(fifo) == fifo.string() + ": is a FIFO (named pipe), not an IDX file");
 }
 
 TEST_CASE("read_idx and gunzip: decompression is bounded") {

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include "support/gzip_bytes.hpp"
 #include "support/error_message.hpp"
 #include "support/temp_files.hpp"
@@ -69,6 +71,20 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 }  // namespace
+
+TEST_CASE("load_mnist: a data file that is a directory or a FIFO is named as such, not \"not found\" (issue 15)") {
+    TempDir dir;
+    fs::create_directory(dir.path / "t10k-images-idx3-ubyte");
+    CHECK(error_of([&] { load_mnist(dir.path, MnistSplit::test); }) ==
+          (dir.path / "t10k-images-idx3-ubyte").string() +
+              ": is a directory, not a regular file (the MNIST test images)");
+    fs::remove(dir.path / "t10k-images-idx3-ubyte");
+    write_file(dir.path / "t10k-images-idx3-ubyte", as_file(images_array(2, 28, 28)));
+    REQUIRE(::mkfifo((dir.path / "t10k-labels-idx1-ubyte.gz").c_str(), 0644) == 0);
+    CHECK(error_of([&] { load_mnist(dir.path, MnistSplit::test); }) ==
+          (dir.path / "t10k-labels-idx1-ubyte.gz").string() +
+              ": is a FIFO (named pipe), not a regular file (the MNIST test labels)");
+}
 
 TEST_CASE("load_mnist: finds plain and .gz files, checks shapes and counts") {
     TempDir dir;

@@ -13,8 +13,13 @@
 #include "support/error_message.hpp"
 #include "support/temp_files.hpp"
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -307,10 +312,11 @@ TEST_CASE("safetensors: a failed save throws with the path and the reason, and l
     CHECK(error_of([&] { save_safetensors(no_dir, s.parameters()); }) ==
           no_dir.string() + ": cannot save: cannot create " + no_dir.string() + ".tmp-" + std::to_string(::getpid()) +
               ": No such file or directory");
-    // The target is a directory: the rename fails after the data was written; the temporary file is removed.
+    // The target is a directory: refused before anything is written (it used to fail only at the rename, after the
+    // data was written: "cannot rename … Is a directory").
     fs::create_directory(dir.path / "taken");
-    const std::string taken = error_of([&] { save_safetensors(dir.path / "taken", s.parameters()); });
-    CHECK(taken.starts_with((dir.path / "taken").string() + ": cannot save: cannot rename "));
+    CHECK(error_of([&] { save_safetensors(dir.path / "taken", s.parameters()); }) ==
+          (dir.path / "taken").string() + ": cannot save: is a directory, not a regular file: refusing to replace it");
     CHECK(dir.listing() == std::vector<std::string>{"file.txt", "taken"});
 
     // Names that cannot be saved.
@@ -323,4 +329,115 @@ TEST_CASE("safetensors: a failed save throws with the path and the reason, and l
           (dir.path / "x").string() +
               ": cannot save: \"1.num_batches_tracked\" must hold a non-negative whole number, got 2.5");
     CHECK(dir.listing() == std::vector<std::string>{"file.txt", "taken"});
+}
+
+// ---- issue 15: files that are not what a checkpoint should be ------------------------------------------------------
+
+TEST_CASE("safetensors: a target that is not a regular file is refused, never replaced; a symlink is written through") {
+    TempDir dir;
+    State<float> s(6);
+    // A FIFO (anyone may make one) and, when allowed (root), a character device like /dev/full (mknod c 1 7): rename()
+    // used to replace either by a regular file, rc 0 — run as root, --save /dev/null would have replaced /dev/null.
+    const fs::path fifo = dir.path / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    CHECK(error_of([&] { save_safetensors(fifo, s.parameters()); }) ==
+          fifo.string() + ": cannot save: is a FIFO (named pipe), not a regular file: refusing to replace it");
+    CHECK(fs::is_fifo(fs::symlink_status(fifo)));
+    const fs::path device = dir.path / "full";
+    if (::mknod(device.c_str(), S_IFCHR | 0666, ::makedev(1, 7)) == 0) {
+        CHECK(error_of([&] { save_safetensors(device, s.parameters()); }) ==
+              device.string() + ": cannot save: is a character device, not a regular file: refusing to replace it");
+        CHECK(fs::is_character_file(fs::symlink_status(device)));
+        fs::remove(device);
+    } else {
+        MESSAGE("mknod not permitted (not root): the device-node case is skipped; the FIFO case covers the rule");
+    }
+    // A link to something that is not a regular file: refused, naming both.
+    const fs::path to_fifo = dir.path / "to-fifo";
+    fs::create_symlink("fifo", to_fifo);
+    CHECK(error_of([&] { save_safetensors(to_fifo, s.parameters()); }) ==
+          to_fifo.string() + ": cannot save: is a symbolic link to " + (dir.path / "fifo").string() +
+              ", which is a FIFO (named pipe), not a regular file: refusing to replace it");
+    CHECK(dir.listing() == std::vector<std::string>{"fifo", "to-fifo"});
+
+    // A link to a regular file (or to nothing yet): the file it points to is written, the link stays a link.
+    fs::create_directory(dir.path / "runs");
+    const fs::path link = dir.path / "latest.safetensors";
+    fs::create_symlink("runs/run1.safetensors", link);
+    save_safetensors(link, s.parameters());  // dangling: creates runs/run1.safetensors
+    CHECK(fs::is_symlink(fs::symlink_status(link)));
+    State<float> loaded(1);
+    load_safetensors(dir.path / "runs" / "run1.safetensors", loaded.parameters());
+    CHECK(same_state(s, loaded));
+    State<float> next(7);
+    save_safetensors(link, next.parameters());  // replaces the target again, through the link
+    CHECK(fs::is_symlink(fs::symlink_status(link)));
+    load_safetensors(link, loaded.parameters());
+    CHECK(same_state(next, loaded));
+    CHECK(std::distance(fs::directory_iterator(dir.path / "runs"), fs::directory_iterator()) == 1);  // no temporary
+}
+
+TEST_CASE("safetensors: a save removes the temporaries of killed runs of the same target, not of live ones") {
+    TempDir dir;
+    const fs::path path = dir.path / "model.safetensors";
+    // A pid that no longer runs: a child that has exited and been reaped.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    const std::string dead = "model.safetensors.tmp-" + std::to_string(child);
+    const std::string live = "model.safetensors.tmp-" + std::to_string(::getppid());  // the process that ran us
+    const std::string other = "other.safetensors.tmp-" + std::to_string(child);        // another target's
+    for (const std::string& name : {dead, live, other}) write_bytes(dir.path / name, "half a checkpoint");
+    State<float> s(3);
+    save_safetensors(path, s.parameters());
+    std::vector<std::string> expected{"model.safetensors", live, other};
+    std::sort(expected.begin(), expected.end());
+    CHECK(dir.listing() == expected);
+}
+
+TEST_CASE("safetensors: loading a FIFO, a directory or random bytes says what the file is, without blocking") {
+    TempDir dir;
+    State<float> model(4);
+    const fs::path fifo = dir.path / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    // Blocked forever in fopen before (no writer ever opens the FIFO).
+    CHECK(error_of([&] { load_safetensors(fifo, model.parameters()); }) ==
+          fifo.string() + ": is a FIFO (named pipe), not a safetensors file");
+    CHECK(error_of([&] { read_safetensors_metadata(dir.path); }) ==
+          dir.path.string() + ": is a directory, not a safetensors file");
+    // Random garbage was "truncated: the header length is 15821730833776755081 bytes …".
+    std::string garbage(100, '\0');
+    for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 151 + 7) % 251);
+    write_bytes(dir.path / "garbage", garbage);
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(garbage[static_cast<std::size_t>(i)]);
+    CHECK(error_of([&] { load_safetensors(dir.path / "garbage", model.parameters()); }) ==
+          (dir.path / "garbage").string() +
+              ": not a safetensors file: it must start with an 8-byte header length and a JSON header beginning "
+              "with '{', but its first 8 bytes give a header length of " +
+              std::to_string(n) + " bytes (the file has 100) and byte 8 is not '{'");
+    State<float> untouched(4);
+    CHECK(same_state(model, untouched));
+}
+
+TEST_CASE("safetensors: a negative num_batches_tracked is refused on load, before the model is touched") {
+    TempDir dir;
+    const fs::path path = dir.path / "state.safetensors";
+    State<float> saved(5);
+    save_safetensors(path, saved.parameters());
+    std::string bytes = read_bytes(path);
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const json header = json::parse(bytes.substr(8, n));
+    const std::size_t at = 8 + n + header["1.num_batches_tracked"]["data_offsets"][0].get<std::size_t>();
+    const std::int64_t minus_three = -3;
+    std::memcpy(bytes.data() + at, &minus_three, 8);  // little-endian machine
+    write_bytes(path, bytes);
+    // Accepted before, and then the first save after an epoch refused it.
+    State<float> model(9);
+    CHECK(error_of([&] { load_safetensors(path, model.parameters()); }) ==
+          path.string() + ": tensor \"1.num_batches_tracked\" must hold a non-negative count, got -3");
+    State<float> untouched(9);
+    CHECK(same_state(model, untouched));
 }

@@ -66,28 +66,60 @@ struct Config {
 };
 
 /// Everything printed goes to stdout and, when --log is given, to the log file (without progress bars); error lines
-/// go to stderr and the log file.
+/// go to stderr and the log file. A write to the log file that fails (a full disk) throws naming the file and the
+/// reason, like the CSV's: the run stops with exit 1 rather than lose its log silently.
 class Log {
 public:
-    explicit Log(const std::string& path) {
+    explicit Log(const std::string& path) : path_(path) {
         if (!path.empty()) {
             if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
-            file_.open(path, std::ios::out | std::ios::trunc);
-            if (!file_) throw std::runtime_error(path + ": cannot open the log file for writing");
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd_ < 0) {
+                const int err = errno;
+                throw std::runtime_error(path + ": cannot open the log file for writing: " + std::strerror(err));
+            }
         }
     }
+    ~Log() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Log(const Log&) = delete;
+    Log& operator=(const Log&) = delete;
+
     void line(const std::string& text) {
         std::cout << text << '\n' << std::flush;
-        if (file_.is_open()) file_ << text << '\n' << std::flush;
+        write_file(text + '\n');
     }
-    void error(const std::string& text) {
+    /// Never throws: after a failed log write the error itself still reaches stderr.
+    void error(const std::string& text) noexcept {
         std::cout << std::flush;  // keeps the order of the lines when both streams go to one place
         std::cerr << text << '\n' << std::flush;
-        if (file_.is_open()) file_ << text << '\n' << std::flush;
+        if (!failed_) {
+            try {
+                write_file(text + '\n');
+            } catch (const std::exception&) {
+            }
+        }
     }
 
 private:
-    std::ofstream file_;
+    void write_file(const std::string& text) {
+        if (fd_ < 0 || failed_) return;
+        for (std::size_t done = 0; done < text.size();) {
+            const ssize_t w = ::write(fd_, text.data() + done, text.size() - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                const int err = errno;
+                failed_ = true;
+                throw std::runtime_error(path_ + ": cannot write the log file: " + std::strerror(err));
+            }
+            done += static_cast<std::size_t>(w);
+        }
+    }
+
+    std::string path_;
+    int fd_ = -1;
+    bool failed_ = false;
 };
 
 std::string cpu_model() {
@@ -110,9 +142,20 @@ std::string fmt(const char* format, double v) {
     return buf;
 }
 
-/// The temporary files the metrics CSV and the plot are written to before they are renamed into place.
-std::string csv_temporary(const std::string& csv) { return csv + ".tmp"; }
-std::string plot_temporary(const std::string& png) { return png + ".tmp.png"; }
+/// The file a write of `path` replaces (symbolic links followed, io/files.hpp), or throws "<path>: cannot write the
+/// <what>: is a directory, not a regular file: refusing to replace it" for a target that is not a regular file.
+std::string target_of(const std::string& path, const std::string& what) {
+    try {
+        return files::replace_target(path).string();
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(path + ": cannot write the " + what + ": " + e.what());
+    }
+}
+
+/// The temporary files the metrics CSV and the plot are written to before they are renamed into place (next to the
+/// file they replace).
+std::string csv_temporary(const std::string& csv) { return target_of(csv, "metrics file") + ".tmp"; }
+std::string plot_temporary(const std::string& png) { return target_of(png, "plot") + ".tmp.png"; }
 
 /// Renders loss and accuracy curves from the metrics CSV with gnuplot; says so and returns when gnuplot is missing.
 void plot_curves(const std::string& csv, const std::string& png, Log& log) {
@@ -145,7 +188,12 @@ void plot_curves(const std::string& csv, const std::string& png, Log& log) {
         fs::remove(tmp);
         return;
     }
-    fs::rename(tmp, png);
+    std::error_code ec;
+    fs::rename(tmp, target_of(png, "plot"), ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw std::runtime_error(png + ": cannot write the plot: cannot rename " + tmp + " to it: " + ec.message());
+    }
     log.line("wrote " + png);
 }
 
@@ -160,9 +208,19 @@ void write_csv(const std::string& path, const std::string& contents) {
                                      std::strerror(err));
         }
         out << contents;
-        if (!out.flush()) throw std::runtime_error(path + ": cannot write the metrics file: cannot write " + tmp);
+        if (!out.flush()) {
+            out.close();
+            fs::remove(tmp);
+            throw std::runtime_error(path + ": cannot write the metrics file: cannot write " + tmp);
+        }
     }
-    fs::rename(tmp, path);
+    std::error_code ec;
+    fs::rename(tmp, target_of(path, "metrics file"), ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw std::runtime_error(path + ": cannot write the metrics file: cannot rename " + tmp + " to it: " +
+                                 ec.message());
+    }
 }
 
 /// Refuses a --csv or --plot location that cannot be written at start-up, not after the first epoch (the CSV) or
@@ -192,7 +250,13 @@ void check_image_size(const MnistDataset& ds) {
 /// ("<path>.tmp-<pid>"), so the message is the one a failed save gives
 /// (`<path>: cannot save: cannot create <path>.tmp-<pid>: <reason>`).
 void check_can_save(const std::string& path) {
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    std::string target;
+    try {  // a directory, a device, a FIFO: refused now, not by the save after the first epoch
+        target = files::replace_target(path).string();
+    } catch (const std::runtime_error& e) {
+        throw SafetensorsError(path + ": cannot save: " + e.what());
+    }
+    const std::string tmp = target + ".tmp-" + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         const int err = errno;
@@ -203,10 +267,9 @@ void check_can_save(const std::string& path) {
 }
 
 int train_or_evaluate(const Config& cfg, Log& log) {
-    if (!cfg.save.empty() && !cfg.eval_only) check_can_save(cfg.save);
-    if (!cfg.csv.empty() && !cfg.eval_only) check_can_write(cfg.csv, csv_temporary(cfg.csv), "metrics file");
-    if (!cfg.plot.empty() && !cfg.csv.empty() && !cfg.eval_only)
-        check_can_write(cfg.plot, plot_temporary(cfg.plot), "plot");
+    if (!cfg.save.empty()) check_can_save(cfg.save);  // main() refused these with --eval-only, --plot without --csv
+    if (!cfg.csv.empty()) check_can_write(cfg.csv, csv_temporary(cfg.csv), "metrics file");
+    if (!cfg.plot.empty()) check_can_write(cfg.plot, plot_temporary(cfg.plot), "plot");
     log.line("minitorch MNIST — " + now_utc());
     log.line("machine: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
              " hardware threads; minitorch threads: " + std::to_string(cfg.threads));
@@ -341,18 +404,22 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
         "UINT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
 }
 
-CLI::Validator real_number(double min, double max) {
-    const std::string range = fmt("%g", min) + " to " + fmt("%g", max);
+/// A finite number in [min, max], or in (min, max] when min_excluded (a factor or peak that must not be 0); the
+/// help text and the message say which.
+CLI::Validator real_number(double min, double max, bool min_excluded = false) {
+    const std::string range = min_excluded ? "above " + fmt("%g", min) + " up to " + fmt("%g", max)
+                                           : "from " + fmt("%g", min) + " to " + fmt("%g", max);
     return CLI::Validator(
         [=](std::string& text) -> std::string {
             double v = 0;
             const char* end = text.data() + text.size();
             const auto [stop, ec] = std::from_chars(text.data(), end, v);
-            if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max)
-                return "expected a number from " + range + ", got '" + text + "'";
+            if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max ||
+                (min_excluded && v == min))
+                return "expected a number " + range + ", got '" + text + "'";
             return {};
         },
-        "FLOAT in [" + fmt("%g", min) + " - " + fmt("%g", max) + "]");
+        std::string("FLOAT in ") + (min_excluded ? "(" : "[") + fmt("%g", min) + " - " + fmt("%g", max) + "]");
 }
 
 }  // namespace
@@ -368,13 +435,13 @@ int main(int argc, char** argv) {
     app.add_option("--scheduler", cfg.scheduler, "learning-rate schedule")
         ->check(CLI::IsMember({"onecycle", "step", "none"}));
     app.add_option("--lr", cfg.lr, "learning rate (scheduler none/step)")->check(real_number(0, 100));
-    app.add_option("--max-lr", cfg.max_lr, "OneCycle peak learning rate")->check(real_number(0, 100));
+    app.add_option("--max-lr", cfg.max_lr, "OneCycle peak learning rate")->check(real_number(0, 100, true));
     app.add_option("--momentum", cfg.momentum, "SGD momentum (OneCycle cycles it 0.85–0.95)")
         ->check(real_number(0, 1));
     app.add_option("--weight-decay", cfg.weight_decay, "SGD weight decay")->check(real_number(0, 1));
     app.add_flag("--nesterov", cfg.nesterov, "Nesterov momentum");
     app.add_option("--step-size", cfg.step_size, "StepLR: epochs per step")->check(whole_number(1, 10000));
-    app.add_option("--gamma", cfg.gamma, "StepLR: factor per step")->check(real_number(0, 1));
+    app.add_option("--gamma", cfg.gamma, "StepLR: factor per step")->check(real_number(0, 1, true));
     app.add_option("--rotate", cfg.rotate, "augmentation: random rotation within ±degrees (0: off)")
         ->check(real_number(0, 180));
     app.add_option("--seed", cfg.seed, "seed for initialisation, shuffling, dropout and augmentation")
@@ -425,6 +492,22 @@ int main(int argc, char** argv) {
     }
     if (cfg.eval_only && cfg.load.empty()) {
         std::cerr << "mnist: --eval-only needs --load <weights.safetensors>\n\n" << app.help();
+        return 2;
+    }
+    // Flags that would be ignored: refused with the reason rather than silently dropped.
+    std::string ignored;
+    for (const char* flag : {"--save", "--csv", "--plot", "--log", "--load"})
+        if (ignored.empty() && app.count(flag) > 0 && app.get_option(flag)->as<std::string>().empty())
+            ignored = std::string(flag) + ": expected a file name, got an empty string";
+    if (ignored.empty() && cfg.eval_only)
+        for (const char* flag : {"--save", "--csv", "--plot"})
+            if (ignored.empty() && app.count(flag) > 0)
+                ignored = std::string("--eval-only trains nothing, so ") + flag +
+                          " would write nothing; drop one of the two";
+    if (ignored.empty() && !cfg.plot.empty() && cfg.csv.empty())
+        ignored = "--plot needs --csv (the curves are drawn from the metrics file)";
+    if (!ignored.empty()) {
+        std::cerr << "mnist: " << ignored << "\n\n" << app.help();
         return 2;
     }
     try {

@@ -20,6 +20,7 @@
 #pragma once
 
 #include "minitorch/data/gzip.hpp"
+#include "minitorch/io/files.hpp"
 
 #include <cerrno>
 #include <cstddef>
@@ -96,7 +97,11 @@ inline IdxArray read_idx(const std::filesystem::path& path) {
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (!fs::exists(status)) idx_fail(path, "no such file");
-    if (fs::is_directory(status)) idx_fail(path, "is a directory, not an IDX file");
+    try {  // a FIFO would block fopen forever, a device read forever
+        files::check_readable_kind(path);
+    } catch (const std::runtime_error& e) {
+        idx_fail(path, std::string(e.what()) + ", not an IDX file");
+    }
     std::unique_ptr<std::FILE, detail::FileCloser> file(std::fopen(path.c_str(), "rb"));
     if (!file) idx_fail(path, std::string("cannot open: ") + std::strerror(errno));
     if (std::fseek(file.get(), 0, SEEK_END) != 0) idx_fail(path, std::string("cannot seek: ") + std::strerror(errno));

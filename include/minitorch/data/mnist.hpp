@@ -111,7 +111,11 @@ inline MnistDataset load_mnist(const std::filesystem::path& folder, MnistSplit s
     const auto find = [&](const std::string& stem, const char* what) {
         for (const fs::path& candidate : {folder / stem, folder / (stem + ".gz")}) {
             std::error_code ec;
-            if (fs::is_regular_file(candidate, ec)) return candidate;
+            const fs::file_status status = fs::status(candidate, ec);
+            if (fs::is_regular_file(status)) return candidate;
+            if (status.type() != fs::file_type::not_found && status.type() != fs::file_type::none)
+                throw DatasetError(candidate.string() + ": is " + files::kind_of(status) + ", not a regular file " +
+                                   "(the MNIST " + to_string(split) + " " + what + ")");
         }
         throw DatasetError(folder.string() + ": MNIST " + to_string(split) + " " + what + " not found (looked for " +
                            stem + " and " + stem + ".gz; scripts/fetch-mnist downloads them)");

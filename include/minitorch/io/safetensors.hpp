@@ -23,10 +23,14 @@
 //
 // Saving never leaves a half-written file: it writes "<path>.tmp-<pid>" in the same directory, checks every write,
 // fsyncs, then renames it over the target; on any failure the temporary file is removed and SafetensorsError is
-// thrown with the path and the OS's reason.
+// thrown with the path and the OS's reason. A target that exists and is not a regular file (a directory, /dev/null,
+// a FIFO) is refused before anything is written; a symbolic link is followed, and the file it points to is replaced
+// (the link stays; io/files.hpp). After a successful save, temporaries "<path>.tmp-<pid>" of processes that no longer
+// run (a run killed during a save) are removed.
 //
-// Loading validates the whole file before touching the model (sizes, JSON, every entry's dtype/shape/offsets, the
-// data section's tiling), then compares it with the model and reports ALL mismatches in one message (missing names,
+// Loading refuses anything but a regular file (a FIFO would block forever), says "not a safetensors file" when the
+// first bytes cannot start one, and validates the whole file before touching the model (sizes, JSON, every entry's
+// dtype/shape/offsets, the data section's tiling, step counters ≥ 0), then compares it with the model and reports ALL mismatches in one message (missing names,
 // unexpected names, shapes "0.weight: checkpoint has [16, 1, 3, 3], model has [16, 2, 3, 3]", dtypes); only when
 // everything fits is any data copied in. A checkpoint's dtype must be the model's: an F32 checkpoint is refused by a
 // double model (and F64 by a float model) with a dtype error, rather than silently widened or rounded — load it into
@@ -34,6 +38,7 @@
 // Every error is a SafetensorsError (a std::runtime_error) whose message starts with the file path.
 #pragma once
 
+#include "minitorch/io/files.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -136,8 +141,11 @@ inline std::string number(double v) {
 /// Opens `path` and validates everything but the model: header length, JSON, entries, the data section's tiling.
 inline Layout read_layout(const std::filesystem::path& path, File& file) {
     using nlohmann::json;
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a safetensors file");
+    try {  // a FIFO would block fopen forever, a device read forever
+        files::check_readable_kind(path);
+    } catch (const std::runtime_error& e) {
+        fail(path, std::string(e.what()) + ", not a safetensors file");
+    }
     file.reset(std::fopen(path.c_str(), "rb"));
     if (!file) fail(path, std::string("cannot open: ") + std::strerror(errno));
     if (std::fseek(file.get(), 0, SEEK_END) != 0) fail(path, std::string("cannot seek: ") + std::strerror(errno));
@@ -158,6 +166,15 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
     read_exactly(len_bytes, 8, "header length");
     std::uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
+    if (n > size - 8 || n > safetensors_max_header) {
+        // A real header starts with '{': without one, the file is something else, not a damaged checkpoint.
+        int first = size > 8 ? std::fgetc(file.get()) : '{';
+        if (first != '{')
+            fail(path, "not a safetensors file: it must start with an 8-byte header length and a JSON header "
+                       "beginning with '{', but its first 8 bytes give a header length of " +
+                           std::to_string(n) + " bytes (the file has " + std::to_string(size) +
+                           ") and byte 8 is not '{'");
+    }
     if (n > size - 8)
         fail(path, "truncated: the header length is " + std::to_string(n) + " bytes but only " +
                        std::to_string(size - 8) + " bytes follow it");
@@ -165,6 +182,8 @@ inline Layout read_layout(const std::filesystem::path& path, File& file) {
         fail(path, "header length " + std::to_string(n) + " is over the limit of " +
                        std::to_string(safetensors_max_header) + " bytes");
     std::string text(static_cast<std::size_t>(n), '\0');
+    std::rewind(file.get());
+    read_exactly(len_bytes, 8, "header length");
     read_exactly(text.data(), text.size(), "header");
 
     json header;
@@ -323,8 +342,16 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<Param
     unsigned char len_bytes[8];
     for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(std::uint64_t{text.size()} >> (8 * i));
 
-    // ---- write "<path>.tmp-<pid>", then rename it over the target ----------------------------------------------
-    const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+    // ---- write "<target>.tmp-<pid>", then rename it over the target ---------------------------------------------
+    // The target is the file `path` names, through symbolic links; anything but a regular file is refused
+    // (io/files.hpp: a rename would replace a device node or a directory's entry).
+    std::filesystem::path target;
+    try {
+        target = files::replace_target(path);
+    } catch (const std::runtime_error& e) {
+        st::fail(path, std::string("cannot save: ") + e.what());
+    }
+    const std::string tmp = target.string() + ".tmp-" + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) st::fail(path, "cannot save: cannot create " + tmp + ": " + std::strerror(errno));
     bool fd_open = true;
@@ -349,13 +376,14 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<Param
         if (::fsync(fd) != 0) throw std::runtime_error("cannot flush " + tmp + ": " + std::strerror(errno));
         fd_open = false;
         if (::close(fd) != 0) throw std::runtime_error("cannot close " + tmp + ": " + std::strerror(errno));
-        if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        if (std::rename(tmp.c_str(), target.c_str()) != 0)
             throw std::runtime_error("cannot rename " + tmp + " to it: " + std::strerror(errno));
     } catch (const std::exception& e) {
         if (fd_open) ::close(fd);
         ::unlink(tmp.c_str());
         st::fail(path, std::string("cannot save: ") + e.what());
     }
+    files::remove_stale_temporaries(target);  // left by runs killed during a save of the same file
 }
 
 /// Copies a checkpoint into `into` (names, shapes and dtypes must all match), after validating the whole file.
@@ -413,6 +441,17 @@ void load_safetensors(const std::filesystem::path& path, const std::vector<Param
     if (std::fseek(file.get(), static_cast<long>(layout.data_start), SEEK_SET) != 0 ||
         std::fread(data.data(), 1, data.size(), file.get()) != data.size())
         st::fail(path, "cannot read the data section (the file changed while being read?)");
+    // A step counter is a count: a negative one would be accepted here and refused by the next save.
+    for (std::size_t i = 0; i < into.size(); ++i) {
+        if (source[i]->dtype != "I64") continue;
+        for (std::size_t k = 0; k < into[i].value->size(); ++k) {
+            std::int64_t v;
+            st::copy_le(reinterpret_cast<unsigned char*>(&v), data.data() + source[i]->begin + 8 * k, 8);
+            if (v < 0)
+                st::fail(path, "tensor \"" + into[i].name + "\" must hold a non-negative count, got " +
+                                   std::to_string(v));
+        }
+    }
     for (std::size_t i = 0; i < into.size(); ++i) {
         const st::Entry& e = *source[i];
         Tensor<T>& t = *into[i].value;
