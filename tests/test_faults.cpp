@@ -30,6 +30,7 @@
 #include <iterator>
 #include <limits>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -642,6 +643,48 @@ TEST_CASE("mnist: --save with an empty name is refused as a usage error, not ign
     const Run run = mnist("--data " + q(dir.path) + " --save ''");
     CHECK(run.status == 2);
     CHECK(run.output.starts_with("mnist: --save: expected a file name, got an empty string\n\n"));
+}
+
+TEST_CASE("scripts/train-mnist: the main job writes only files git ignores, so git status stays clean") {
+    // Its outputs used to be docs/mnist_train.log, docs/mnist_metrics.csv and docs/mnist_curves.png, tracked files
+    // that every run rewrote. Here the exact command line the script runs (--dry-run prints it) runs in a fresh git
+    // repository holding the project's .gitignore and a tiny data folder; setup, build and download are the script's
+    // other steps and write only build/ and data/.
+    if (shell("command -v git >/dev/null 2>&1").status != 0) {
+        MESSAGE("git not installed: skipped");
+        return;
+    }
+    TempDir dir;
+    fs::copy_file(MINITORCH_SOURCE_DIR "/.gitignore", dir.path / ".gitignore");
+    std::string in_repo = "cd ";  // appended step by step: GCC 12's -Wrestrict (see q())
+    in_repo += q(dir.path);
+    in_repo += " && ";
+    REQUIRE(shell(in_repo + "git init -q && git add .gitignore && git -c user.name=t -c user.email=t@example.org "
+                            "commit -q -m init 2>&1")
+                .status == 0);
+    write_small_mnist(dir.path / "data" / "mnist");
+    fs::create_directories(dir.path / "out" / "mnist");  // the script's `mkdir -p out/mnist` before it runs the example
+    const Run dry = shell("'" MINITORCH_SOURCE_DIR "/scripts/train-mnist' --dry-run --epochs 1 --batch-size 8 "
+                          "--rotate 0 --progress lines");
+    REQUIRE(dry.status == 0);
+    std::vector<std::string> words;
+    std::istringstream lines(dry.output);
+    for (std::string w; std::getline(lines, w);) words.push_back(w);
+    REQUIRE(words.size() > 1);
+    REQUIRE(words[0] == "build/release/examples/mnist/mnist");
+    std::string command = "exec '" MINITORCH_MNIST_EXE "'";
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        command += ' ';
+        command += q(words[i]);
+    }
+    const Run run = shell(in_repo + command + " 2>&1");
+    INFO(run.output);
+    REQUIRE(run.status == 0);
+    for (const char* file : {"out/mnist/train.log", "out/mnist/metrics.csv", "out/mnist/mnist.safetensors"})
+        CHECK(fs::is_regular_file(dir.path / file));
+    const Run status = shell(in_repo + "git status --porcelain --untracked-files=all 2>&1");
+    CHECK(status.status == 0);
+    CHECK(status.output == "");
 }
 
 #endif  // MINITORCH_MNIST_EXE
