@@ -1,6 +1,8 @@
 // safetensors checkpoints: bitwise round trips (float, double, a Sequential), the file layout checked independently
 // (length prefix, JSON keys, I64 step counter, alignment), one message listing every model mismatch, every malformed
 // file refused with the model untouched, and failed saves that leave no file behind.
+#include "../examples/mnist/mnist_net.hpp"
+
 #include <minitorch/io/safetensors.hpp>
 #include <minitorch/layers/activation.hpp>
 #include <minitorch/layers/linear.hpp>
@@ -440,4 +442,85 @@ TEST_CASE("safetensors: a negative num_batches_tracked is refused on load, befor
           path.string() + ": tensor \"1.num_batches_tracked\" must hold a non-negative count, got -3");
     State<float> untouched(9);
     CHECK(same_state(model, untouched));
+}
+
+// ---- a PyTorch state in memory (issue 15) ----------------------------------------------------------------------------
+
+namespace {
+// A checkpoint laid out as PyTorch's side writes it (examples/mnist/pytorch_interop.py, write_safetensors: 8-byte
+// tensors first, compact JSON, "__metadata__" last), from names and values held as a torch state_dict would hold
+// them: float32 tensors, num_batches_tracked an int64 scalar.
+std::string pytorch_file(const std::vector<std::pair<std::string, Tensor<float>>>& state) {
+    std::vector<std::size_t> order(state.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const auto counter = [&](std::size_t i) { return state[i].first.ends_with("num_batches_tracked"); };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counter(a) > counter(b); });
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    std::string data;
+    for (std::size_t i : order) {
+        const auto& [name, t] = state[i];
+        const std::size_t begin = data.size();
+        for (float v : t) {
+            if (counter(i)) {
+                const auto c = static_cast<std::int64_t>(v);
+                data.append(reinterpret_cast<const char*>(&c), 8);
+            } else {
+                data.append(reinterpret_cast<const char*>(&v), 4);
+            }
+        }
+        header[name] = {{"dtype", counter(i) ? "I64" : "F32"}, {"shape", t.shape()}, {"data_offsets", {begin, data.size()}}};
+    }
+    header["__metadata__"] = {{"source", "torch"}};
+    return make_file(header.dump(), data);
+}
+}  // namespace
+
+TEST_CASE("safetensors: a PyTorch state loaded in memory (load_state_dict) equals the safetensors path") {
+    TempDir dir;
+    // The course net's state as PyTorch holds it: its names (state_dict keys of the flat nn.Sequential), values
+    // from another seed, BatchNorm statistics that have moved.
+    Generator g(21);
+    Sequential<float> source = mnist_example::make_net<float>(g);
+    std::vector<std::pair<std::string, Tensor<float>>> torch_state;
+    for (auto& p : source.parameters()) {
+        Tensor<float> t = *p.value;
+        if (p.name.ends_with("num_batches_tracked")) {
+            t[0] = 938;
+        } else if (p.name.ends_with("running_var")) {
+            uniform_(t, 0.5, 1.5, g);
+        } else {
+            normal_(t, 0, 0.3, g);
+        }
+        torch_state.emplace_back(p.name, std::move(t));
+    }
+    const fs::path path = dir.path / "from_pytorch.safetensors";
+    write_bytes(path, pytorch_file(torch_state));
+
+    Generator g1(1), g2(2);
+    Sequential<float> by_file = mnist_example::make_net<float>(g1);
+    Sequential<float> in_memory = mnist_example::make_net<float>(g2);
+    load_safetensors(path, by_file.parameters());
+    const StateDict<float> sd = read_safetensors<float>(path);
+    CHECK(sd.size() == 38);
+    in_memory.load_state_dict(sd);
+
+    CHECK(by_file.state_dict() == in_memory.state_dict());
+    for (const auto& [name, t] : torch_state) CHECK(in_memory.state_dict().at(name) == t);
+    Tensor<float> x(Shape{3, 1, 28, 28});
+    normal_(x, 0, 1, g);
+    by_file.eval();
+    in_memory.eval();
+    const Tensor<float> y = by_file.forward(x);
+    CHECK(y == in_memory.forward(x));
+
+    // The in-memory dict of PyTorch's state, built without any file, loads to the same model.
+    StateDict<float> direct;
+    for (const auto& [name, t] : torch_state) direct.insert(name, t);
+    Sequential<float> third = mnist_example::make_net<float>(g2);
+    third.load_state_dict(direct);
+    CHECK(third.state_dict() == by_file.state_dict());
+
+    // read_safetensors refuses a dtype that is not the model type's.
+    CHECK(error_of([&] { read_safetensors<double>(path); }) ==
+          path.string() + ": 0.weight: checkpoint has dtype F32, model needs F64");
 }

@@ -354,3 +354,74 @@ TEST_CASE("Sequential::infer: errors") {
     // nothing is kept for backward
     CHECK_THROWS_AS(net.backward(Tensor<float>({40, 2})), std::logic_error);
 }
+
+// ---- state_dict / load_state_dict in memory (issue 15) ---------------------------------------------------------------
+
+TEST_CASE("Sequential: state_dict round trip in memory, PyTorch's names, copies that do not alias the model") {
+    Generator g1(1), g2(2);
+    Sequential<float> a = mnist_example::make_net<float>(g1);
+    Sequential<float> b = mnist_example::make_net<float>(g2);
+    // Move a's BatchNorm statistics away from their initial values, so buffers are compared too.
+    Tensor<float> x(Shape{4, 1, 28, 28});
+    normal_(x, 0, 1, g1);
+    a.forward(x);
+    const StateDict<float> sd = a.state_dict();
+    std::vector<std::string> names;
+    for (auto& p : a.parameters()) names.push_back(p.name);
+    CHECK(sd.keys() == names);  // parameters() order: "0.weight", "2.weight", "2.bias", "2.running_mean", …
+    CHECK(sd.keys()[0] == "0.weight");
+    CHECK(sd.at("2.num_batches_tracked")[0] == 1.f);
+    CHECK_FALSE(b.state_dict() == sd);
+
+    const LoadStateDictResult r = b.load_state_dict(sd);
+    CHECK(r.missing_keys.empty());
+    CHECK(r.unexpected_keys.empty());
+    CHECK(b.state_dict() == sd);
+    a.eval();
+    b.eval();
+    const Tensor<float> ya = a.forward(x);
+    CHECK(ya == b.forward(x));
+
+    // The dict holds copies: changing the model afterwards does not change it, and vice versa.
+    StateDict<float> copy = a.state_dict();
+    a.parameters()[0].value->fill(3.f);
+    CHECK(copy.at("0.weight") == sd.at("0.weight"));
+    copy.at("0.weight").fill(-1.f);
+    CHECK((*b.parameters()[0].value)[0] != -1.f);
+}
+
+TEST_CASE("Sequential: load_state_dict reports every mismatch at once and leaves the model untouched") {
+    Generator g(3);
+    Sequential<float> net(Linear<float>({.in = 4, .out = 3}, g), ReLU<float>(), BatchNorm1d<float>({.features = 3}),
+                          Linear<float>({.in = 3, .out = 2}, g));
+    const StateDict<float> before = net.state_dict();
+    StateDict<float> sd = before;
+    sd.at("0.weight") = Tensor<float>(Shape{3, 5}, 1.f);  // wrong shape
+    sd.erase("3.bias");                                   // missing
+    sd.insert("4.weight", Tensor<float>(Shape{2}, 1.f));  // unexpected
+    sd.at("2.num_batches_tracked")[0] = -2.f;             // not a count
+    sd.at("2.running_mean").fill(9.f);                    // fits: still not copied
+    const std::string expected = "load_state_dict: the state_dict does not match the model (4 problems):\n"
+                                 "  0.weight: state_dict has [3, 5], model has [3, 4]\n"
+                                 "  missing: 3.bias (model has [2], the state_dict has no such tensor)\n"
+                                 "  unexpected: 4.weight (in the state_dict, not in the model)\n"
+                                 "  \"2.num_batches_tracked\" must hold a non-negative whole number, got -2";
+    CHECK_THROWS_WITH_AS(net.load_state_dict(sd), expected.c_str(), StateDictError);
+    CHECK(net.state_dict() == before);
+
+    // strict = false: missing and unexpected names are returned, a shape mismatch is still refused (as PyTorch).
+    CHECK_THROWS_WITH_AS(net.load_state_dict(sd, false),
+                         "load_state_dict: the state_dict does not match the model (2 problems):\n"
+                         "  0.weight: state_dict has [3, 5], model has [3, 4]\n"
+                         "  \"2.num_batches_tracked\" must hold a non-negative whole number, got -2",
+                         StateDictError);
+    CHECK(net.state_dict() == before);
+    sd.at("0.weight") = Tensor<float>(Shape{3, 4}, 0.5f);
+    sd.at("2.num_batches_tracked")[0] = 5.f;
+    const LoadStateDictResult r = net.load_state_dict(sd, false);
+    CHECK(r.missing_keys == std::vector<std::string>{"3.bias"});
+    CHECK(r.unexpected_keys == std::vector<std::string>{"4.weight"});
+    CHECK(net.state_dict().at("0.weight") == Tensor<float>(Shape{3, 4}, 0.5f));
+    CHECK(net.state_dict().at("2.running_mean") == Tensor<float>(Shape{3}, 9.f));
+    CHECK(net.state_dict().at("3.bias") == before.at("3.bias"));  // missing: left as it was
+}

@@ -21,6 +21,7 @@
 #include "minitorch/layers/dropout.hpp"
 #include "minitorch/layers/log_softmax.hpp"
 #include "minitorch/loss.hpp"
+#include "minitorch/state_dict.hpp"
 #include "minitorch/sequential.hpp"
 #include "minitorch/optim/sgd.hpp"
 #include "minitorch/optim/scheduler.hpp"

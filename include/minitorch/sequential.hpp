@@ -11,6 +11,7 @@
 
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
+#include "minitorch/state_dict.hpp"
 #include "minitorch/tensor.hpp"
 
 #include <algorithm>
@@ -175,6 +176,16 @@ public:
         for (std::size_t i = 0; i < layers_.size(); ++i)
             for (auto& p : layers_[i]->parameters()) all.push_back({std::to_string(i) + "." + p.name, p.value, p.grad});
         return all;
+    }
+
+    /// Copies of every layer's tensors (parameters and buffers) under parameters()' names, as PyTorch's
+    /// state_dict() (state_dict.hpp; the copies do not share storage with the model).
+    StateDict<T> state_dict() { return minitorch::state_dict(parameters()); }
+    /// Copies `sd` into the model, as PyTorch's load_state_dict: every mismatch (missing, unexpected, wrong shape)
+    /// is reported at once in a StateDictError, and the model is untouched unless everything fits; strict = false
+    /// accepts missing and unexpected names and returns them (never a shape mismatch).
+    LoadStateDictResult load_state_dict(const StateDict<T>& sd, bool strict = true) {
+        return minitorch::load_state_dict(parameters(), sd, strict);
     }
 
     void train(bool on = true) {

@@ -40,6 +40,7 @@
 
 #include "minitorch/io/files.hpp"
 #include "minitorch/layer.hpp"
+#include "minitorch/state_dict.hpp"
 #include "minitorch/tensor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -97,11 +98,7 @@ constexpr const char* dtype_of() {
 }
 
 /// PyTorch keeps BatchNorm's step counter as int64: "num_batches_tracked" or "<prefix>.num_batches_tracked".
-inline bool is_step_counter(const std::string& name) {
-    constexpr std::string_view key = "num_batches_tracked";
-    return name == key ||
-           (name.size() > key.size() && name.ends_with(key) && name[name.size() - key.size() - 1] == '.');
-}
+using detail::state_dict::is_step_counter;
 
 /// Copies `n` bytes of a native value into little-endian order (and back: the operation is its own inverse).
 inline void copy_le(unsigned char* dst, const void* src, std::size_t n) noexcept {
@@ -386,8 +383,59 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<Param
     files::remove_stale_temporaries(target);  // left by runs killed during a save of the same file
 }
 
-/// Copies a checkpoint into `into` (names, shapes and dtypes must all match), after validating the whole file.
-/// On any error nothing is modified. Throws SafetensorsError.
+namespace detail::safetensors {
+
+/// The checkpoint's tensors as a StateDict<T>, in the header's order: those of `layout` whose index is in `wanted`
+/// (all when empty), converted from the file's bytes (I64 step counters to T), after checking that step counters
+/// are non-negative and that every dtype is the model's (F32 for float, F64 for double; I64 for step counters).
+template <class T>
+StateDict<T> read_state_dict(const std::filesystem::path& path, const Layout& layout, File& file,
+                             const std::vector<bool>& wanted = {}) {
+    std::vector<unsigned char> data(static_cast<std::size_t>(layout.data_size));
+    if (std::fseek(file.get(), static_cast<long>(layout.data_start), SEEK_SET) != 0 ||
+        std::fread(data.data(), 1, data.size(), file.get()) != data.size())
+        fail(path, "cannot read the data section (the file changed while being read?)");
+    StateDict<T> sd;
+    for (std::size_t i = 0; i < layout.entries.size(); ++i) {
+        if (!wanted.empty() && !wanted[i]) continue;
+        const Entry& e = layout.entries[i];
+        const std::string dtype = is_step_counter(e.name) ? "I64" : dtype_of<T>();
+        if (e.dtype != dtype) fail(path, e.name + ": checkpoint has dtype " + e.dtype + ", model needs " + dtype);
+        Tensor<T> t(e.shape);
+        const unsigned char* src = data.data() + e.begin;
+        for (std::size_t k = 0; k < t.size(); ++k) {
+            if (e.dtype == "I64") {
+                std::int64_t v;
+                copy_le(reinterpret_cast<unsigned char*>(&v), src + 8 * k, 8);
+                // A step counter is a count: a negative one would be accepted and then refused by the next save.
+                if (v < 0)
+                    fail(path, "tensor \"" + e.name + "\" must hold a non-negative count, got " + std::to_string(v));
+                t[k] = static_cast<T>(v);
+            } else {
+                copy_le(reinterpret_cast<unsigned char*>(&t[k]), src + sizeof(T) * k, sizeof(T));
+            }
+        }
+        sd.insert(e.name, std::move(t));
+    }
+    return sd;
+}
+
+}  // namespace detail::safetensors
+
+/// A checkpoint as a state_dict in memory (every tensor, the header's order), after validating the whole file;
+/// a dtype other than the model type's (F32 for float, F64 for double; I64 for step counters) is refused.
+/// model.load_state_dict(read_safetensors<float>(path)) is load_safetensors(path, model.parameters()). Throws
+/// SafetensorsError.
+template <class T>
+StateDict<T> read_safetensors(const std::filesystem::path& path) {
+    detail::safetensors::File file;
+    const detail::safetensors::Layout layout = detail::safetensors::read_layout(path, file);
+    return detail::safetensors::read_state_dict<T>(path, layout, file);
+}
+
+/// Copies a checkpoint into `into` (names, shapes and dtypes must all match), after validating the whole file: the
+/// comparison of load_state_dict (state_dict.hpp), with the checkpoint's dtypes too, and its copy. On any error
+/// nothing is modified. Throws SafetensorsError.
 template <class T>
 void load_safetensors(const std::filesystem::path& path, const std::vector<ParameterRef<T>>& into) {
     namespace st = detail::safetensors;
@@ -395,76 +443,31 @@ void load_safetensors(const std::filesystem::path& path, const std::vector<Param
     const st::Layout layout = st::read_layout(path, file);
 
     // ---- compare with the model, collecting every problem -------------------------------------------------------
-    std::map<std::string, const st::Entry*> in_file;
-    for (const auto& e : layout.entries) in_file[e.name] = &e;
-    std::vector<std::string> problems;
-    std::set<std::string> wanted;
-    std::vector<const st::Entry*> source(into.size(), nullptr);
-    for (std::size_t i = 0; i < into.size(); ++i) {
-        const auto& p = into[i];
-        if (!wanted.insert(p.name).second)
-            st::fail(path, "cannot load: duplicate model tensor name \"" + p.name + "\"");
-        if (p.value == nullptr || p.value->size() != num_elements(p.value->shape()))
-            st::fail(path, "cannot load: model tensor \"" + p.name + "\" is not allocated");
-        const auto it = in_file.find(p.name);
-        if (it == in_file.end()) {
-            problems.push_back("missing: " + p.name + " (model has " + to_string(p.value->shape()) +
-                               ", the checkpoint has no such tensor)");
-            continue;
-        }
-        const st::Entry& e = *it->second;
-        const std::string dtype = st::is_step_counter(p.name) ? "I64" : st::dtype_of<T>();
-        bool ok = true;
-        if (e.shape != p.value->shape()) {
-            problems.push_back(p.name + ": checkpoint has " + to_string(e.shape) + ", model has " +
-                               to_string(p.value->shape()));
-            ok = false;
-        }
-        if (e.dtype != dtype) {
-            problems.push_back(p.name + ": checkpoint has dtype " + e.dtype + ", model needs " + dtype);
-            ok = false;
-        }
-        if (ok) source[i] = &e;
+    std::vector<std::string> names;
+    std::vector<Shape> shapes;
+    for (const auto& e : layout.entries) {
+        names.push_back(e.name);
+        shapes.push_back(e.shape);
     }
-    for (const auto& e : layout.entries)
-        if (!wanted.count(e.name))
-            problems.push_back("unexpected: " + e.name + " (in the checkpoint, not in the model)");
-    if (!problems.empty()) {
-        std::string message = "checkpoint does not match the model (" + std::to_string(problems.size()) +
-                              (problems.size() == 1 ? " problem):" : " problems):");
-        for (const auto& line : problems) message += "\n  " + line;
-        st::fail(path, message);
+    const auto dtype_problem = [&](std::size_t i, std::size_t j) -> std::string {
+        const std::string dtype = st::is_step_counter(into[i].name) ? "I64" : st::dtype_of<T>();
+        const std::string& got = layout.entries[j].dtype;
+        return got == dtype ? "" : into[i].name + ": checkpoint has dtype " + got + ", model needs " + dtype;
+    };
+    detail::state_dict::Comparison c;
+    try {
+        c = detail::state_dict::compare(into, names, shapes, "checkpoint", dtype_problem);
+    } catch (const std::invalid_argument& e) {
+        st::fail(path, std::string("cannot load: ") + e.what());
     }
+    if (!c.problems.empty()) st::fail(path, detail::state_dict::mismatch_message("checkpoint", c.problems));
 
     // ---- read the data section, then copy: a read error cannot leave the model half loaded ----------------------
-    std::vector<unsigned char> data(static_cast<std::size_t>(layout.data_size));
-    if (std::fseek(file.get(), static_cast<long>(layout.data_start), SEEK_SET) != 0 ||
-        std::fread(data.data(), 1, data.size(), file.get()) != data.size())
-        st::fail(path, "cannot read the data section (the file changed while being read?)");
-    // A step counter is a count: a negative one would be accepted here and refused by the next save.
-    for (std::size_t i = 0; i < into.size(); ++i) {
-        if (source[i]->dtype != "I64") continue;
-        for (std::size_t k = 0; k < into[i].value->size(); ++k) {
-            std::int64_t v;
-            st::copy_le(reinterpret_cast<unsigned char*>(&v), data.data() + source[i]->begin + 8 * k, 8);
-            if (v < 0)
-                st::fail(path, "tensor \"" + into[i].name + "\" must hold a non-negative count, got " +
-                                   std::to_string(v));
-        }
-    }
-    for (std::size_t i = 0; i < into.size(); ++i) {
-        const st::Entry& e = *source[i];
-        Tensor<T>& t = *into[i].value;
-        const unsigned char* src = data.data() + e.begin;
-        for (std::size_t k = 0; k < t.size(); ++k) {
-            if (e.dtype == "I64") {
-                std::int64_t v;
-                st::copy_le(reinterpret_cast<unsigned char*>(&v), src + 8 * k, 8);
-                t[k] = static_cast<T>(v);
-            } else {
-                st::copy_le(reinterpret_cast<unsigned char*>(&t[k]), src + sizeof(T) * k, sizeof(T));
-            }
-        }
+    const StateDict<T> sd = st::read_state_dict<T>(path, layout, file);
+    try {
+        load_state_dict(into, sd, true);
+    } catch (const StateDictError& e) {
+        st::fail(path, e.what());
     }
 }
 
