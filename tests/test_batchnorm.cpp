@@ -155,8 +155,8 @@ TEST_CASE("BatchNorm2d: gradcheck without affine parameters") {
 }
 
 TEST_CASE("BatchNorm2d: eval mode is the affine map dx = γ·dy/√(running_var + eps)") {
-    // The contract has backward only after a training forward, so the eval-mode derivative is checked here as a
-    // formula against finite differences of the eval-mode forward.
+    // The eval-mode derivative as a formula, against finite differences of the eval-mode forward, and then the
+    // layer's own eval-mode backward against the formula.
     BatchNorm2d<double> bn({.features = 2});
     set_random_affine(bn, 2, 51);
     bn.set_running_mean(Tensor<double>({2}, {0.3, -1.2}));
@@ -181,8 +181,52 @@ TEST_CASE("BatchNorm2d: eval mode is the affine map dx = γ·dy/√(running_var 
     INFO(r.report);
     CHECK(r.ok);
     CHECK(bn.num_batches_tracked()[0] == 0.0);
-    CHECK_THROWS_WITH_AS(bn.backward(dy), doctest::Contains("BatchNorm2d(2): backward called without a training-mode"),
-                         std::logic_error);
+    // The layer's own backward in eval mode (issue 15: it threw "backward called without a training-mode forward")
+    // gives exactly these formulas.
+    for (auto& p : params)
+        if (p.trainable()) p.grad->zero();
+    bn.forward(x);
+    const Tensor<double> got = bn.backward(dy);
+    for (std::size_t i = 0; i < x.size(); ++i) CHECK(got[i] == doctest::Approx(dx[i]).epsilon(1e-14));
+    for (std::size_t c = 0; c < 2; ++c) {
+        CHECK(bn.weight_grad()[c] == doctest::Approx(dgamma[c]).epsilon(1e-13));
+        CHECK(bn.bias_grad()[c] == doctest::Approx(dbeta[c]).epsilon(1e-13));
+    }
+}
+
+TEST_CASE("BatchNorm1d/2d: gradcheck in eval mode (frozen running statistics), with and without affine") {
+    const Shape shapes[] = {{3, 2, 4, 3}, {5, 2}, {3, 2, 4}};
+    for (const Shape& shape : shapes) {
+        for (const bool affine : {true, false}) {
+            INFO("shape " << to_string(shape) << ", affine " << affine);
+            const auto check = [&](auto& bn) {
+                if (affine) set_random_affine(bn, 2, 61);
+                bn.set_running_mean(Tensor<double>({2}, {0.3, -1.2}));
+                bn.set_running_var(Tensor<double>({2}, {0.5, 2.5}));
+                const auto r = gradcheck(bn, random_tensor(shape, 62), {.training = false});
+                INFO(r.report);
+                CHECK(r.ok);
+                // Eval mode leaves the statistics alone, forward and backward.
+                CHECK(bn.running_mean() == Tensor<double>({2}, {0.3, -1.2}));
+                CHECK(bn.running_var() == Tensor<double>({2}, {0.5, 2.5}));
+                CHECK(bn.num_batches_tracked()[0] == 0.0);
+            };
+            if (shape.size() == 4) {
+                BatchNorm2d<double> bn({.features = 2, .affine = affine});
+                check(bn);
+            } else {
+                BatchNorm1d<double> bn({.features = 2, .affine = affine});
+                check(bn);
+            }
+        }
+    }
+    // After a training forward the backward is the training one again (batch statistics).
+    BatchNorm2d<double> bn({.features = 2});
+    bn.eval();
+    bn.forward(random_tensor({3, 2, 2, 2}, 63));
+    const auto r = gradcheck(bn, random_tensor({3, 2, 2, 2}, 64));
+    INFO(r.report);
+    CHECK(r.ok);
 }
 
 TEST_CASE("BatchNorm: the fast kernel matches the plain reference (double and float)") {

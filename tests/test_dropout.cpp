@@ -26,14 +26,30 @@ Tensor<double> random_tensor(Shape shape, std::uint64_t seed) {
 }
 }  // namespace
 
-TEST_CASE("Dropout: eval mode is the identity and caches nothing") {
+TEST_CASE("Dropout: eval mode is the identity, forward and backward (PyTorch back-propagates through it)") {
     Dropout<double> d({.p = 0.4});
     d.eval();
     const auto x = random_tensor({3, 5}, 1);
     CHECK(d.forward(x) == x);
     CHECK(&d.forward(x) == &x);  // no copy: the input itself is handed back
-    CHECK_THROWS_WITH_AS(d.backward(x), doctest::Contains("Dropout(p=0.4): backward called without a training-mode"),
-                         std::logic_error);
+    // Backward in eval mode used to throw "backward called without a training-mode forward" (issue 15).
+    const auto dy = random_tensor({3, 5}, 2);
+    CHECK(d.backward(dy) == dy);
+    CHECK_THROWS_WITH_AS(d.backward(random_tensor({5, 3}, 3)),
+                         "Dropout(p=0.4): expected gradient of the output's shape [3, 5], got [5, 3]",
+                         std::invalid_argument);
+    const auto r = gradcheck(d, x, {.training = false});
+    INFO(r.report);
+    CHECK(r.ok);
+    // A training forward afterwards: backward is the mask's again.
+    d.train();
+    const auto& y = d.forward(x);
+    const Tensor<double> mask = d.mask();
+    const auto& dx = d.backward(dy);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CHECK(y[i] == x[i] * mask[i]);
+        CHECK(dx[i] == dy[i] * mask[i]);
+    }
 }
 
 TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 − p)") {

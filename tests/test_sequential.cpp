@@ -425,3 +425,40 @@ TEST_CASE("Sequential: load_state_dict reports every mismatch at once and leaves
     CHECK(net.state_dict().at("2.running_mean") == Tensor<float>(Shape{3}, 9.f));
     CHECK(net.state_dict().at("3.bias") == before.at("3.bias"));  // missing: left as it was
 }
+
+TEST_CASE("zero_grad on a single layer: Linear, Conv2d, BatchNorm members and the free function (issue 15)") {
+    Generator g(8);
+    Linear<double> fc({.in = 3, .out = 2}, g);
+    Conv2d<double> conv({.in = 1, .out = 2, .kernel = 2}, g);
+    BatchNorm1d<double> bn({.features = 2});
+    const auto accumulate = [&](auto& layer, const Shape& in) {
+        Tensor<double> x(in);
+        normal_(x, 0, 1, g);
+        const Shape out = layer.forward(x).shape();
+        layer.backward(Tensor<double>(out, 1.0));
+        double sum = 0;
+        for (auto& p : layer.parameters())
+            if (p.trainable()) sum += p.grad->array().abs().sum();
+        return sum;
+    };
+    const auto all_zero = [](auto& layer) {
+        for (auto& p : layer.parameters())
+            if (p.trainable() && (p.grad->array() != 0.0).any()) return false;
+        return true;
+    };
+    REQUIRE(accumulate(fc, {4, 3}) > 0);
+    REQUIRE(accumulate(conv, {2, 1, 3, 3}) > 0);
+    REQUIRE(accumulate(bn, {4, 2}) > 0);
+    const Tensor<double> w = fc.weight();
+    fc.zero_grad();
+    conv.zero_grad();
+    bn.zero_grad();
+    CHECK(all_zero(fc));
+    CHECK(all_zero(conv));
+    CHECK(all_zero(bn));
+    CHECK(fc.weight() == w);  // only the gradients
+    // The free function works for any layer, here one that was never a member's.
+    REQUIRE(accumulate(fc, {4, 3}) > 0);
+    minitorch::zero_grad(fc);
+    CHECK(all_zero(fc));
+}

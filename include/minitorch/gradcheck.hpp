@@ -10,7 +10,8 @@
 // A gradient that is all zero (analytic and numeric) fails the check: a vacuous pass proves nothing, and is how
 // all-zero backward bugs slip through other libraries' checkers.
 //
-// The layer is run in training mode (BatchNorm's gradients then flow through the batch statistics). Layers with
+// The layer is run in training mode (BatchNorm's gradients then flow through the batch statistics), or in eval mode
+// with GradcheckOptions::training = false (BatchNorm with frozen running statistics, Dropout as the identity). Layers with
 // randomness (Dropout) must have it frozen so every forward is the same function (see Dropout::freeze_mask).
 #pragma once
 
@@ -32,6 +33,7 @@ struct GradcheckOptions {
     double rtol = 1e-6;   ///< relative tolerance (the acceptance bar: no looser than 1e-6)
     double atol = 1e-9;   ///< absolute tolerance, for elements whose gradient is near zero
     std::uint64_t seed = 1234;  ///< seeds the random dy
+    bool training = true;       ///< gradcheck runs the layer in this mode (false: eval mode, e.g. frozen BatchNorm)
 };
 
 struct GradcheckResult {
@@ -117,7 +119,7 @@ inline double dot(const Tensor<double>& a, const Tensor<double>& b) {
 template <Layer L>
     requires std::is_same_v<typename L::scalar_type, double>
 GradcheckResult gradcheck(L& layer, const Tensor<double>& x, const GradcheckOptions& opt = {}) {
-    layer.train(true);
+    layer.train(opt.training);
     Tensor<double> input = x;
     Tensor<double> dy(layer.output_shape(x.shape()));
     Generator gen(opt.seed);

@@ -20,7 +20,8 @@
 //       Parameter gradients are ACCUMULATED: grad += ∂⟨y, dy⟩/∂param (PyTorch semantics; they add up over backward
 //       calls until zero_grad() sets them to zero). dx is ASSIGNED (a fresh result each call).
 //       Calling backward with no training-mode forward before it throws std::logic_error; a dy whose shape is not
-//       y's throws std::invalid_argument.
+//       y's throws std::invalid_argument. Exceptions, as in PyTorch: after an eval-mode forward, BatchNorm's backward
+//       is that of its affine map with the running statistics, and Dropout's the identity's.
 //
 //   Optionally: void backward_into(const Tensor<T>& dy, Tensor<T>& dx) — the same as backward, but dx is written
 //       into a buffer the caller owns (resized by the layer; never dy itself). Sequential uses it to share two
@@ -175,6 +176,15 @@ public:
 private:
     bool training_ = true;
 };
+
+/// Sets every trainable parameter gradient of `layer` to zero, as PyTorch's module.zero_grad() (gradients accumulate
+/// over backward calls until then). Any type with parameters() — a built-in layer (which also has it as a member),
+/// your own layer, a Sequential.
+template <class L>
+void zero_grad(L& layer) {
+    for (auto& p : layer.parameters())
+        if (p.trainable()) p.grad->zero();
+}
 
 // ---- the shared checks, so every layer words its errors the same way ----------------------------------------------
 

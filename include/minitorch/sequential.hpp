@@ -195,10 +195,7 @@ public:
     void eval() { train(false); }
 
     /// Sets every trainable parameter's gradient to zero.
-    void zero_grad() {
-        for (auto& p : parameters())
-            if (p.trainable()) p.grad->zero();
-    }
+    void zero_grad() { minitorch::zero_grad(*this); }
 
     /// Number of trainable scalars (buffers not counted, as torchsummary and PyTorch's numel() over parameters()).
     std::size_t num_parameters() {

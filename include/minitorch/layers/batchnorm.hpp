@@ -211,7 +211,17 @@ class BatchNorm : public TrainingMode {
         return dx_;
     }
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
+    /// After an eval-mode forward (frozen statistics, as PyTorch back-propagates through model.eval()), the layer
+    /// is the affine map y = γ·s·(x − running_mean) + β with s = 1/√(running_var + eps):
+    ///   dx = γ·s·dy,   dγ += Σ dy·x̂,   dβ += Σ dy,   x̂ = (x − running_mean)·s.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
+        if (eval_cache_) {
+            check_backward(true, describe(), eval_shape_, dy.shape());
+            check_parameters(true);
+            dx.resize(dy.shape());
+            backward_eval(dy, dx);
+            return;
+        }
         check_backward(has_cache_ && (!borrowed_ || input_.has_value()), describe(), y_.shape(), dy.shape());
         check_parameters(true);
         dx.resize(dy.shape());
@@ -235,6 +245,9 @@ class BatchNorm : public TrainingMode {
         p.push_back({"num_batches_tracked", &num_batches_tracked_, nullptr});
         return p;
     }
+
+    /// Sets the parameter gradients to zero (PyTorch's module.zero_grad()); they accumulate over backward calls.
+    void zero_grad() { minitorch::zero_grad(*this); }
 
     const BatchNormOptions& options() const noexcept { return opt_; }
     const Tensor<T>& weight() const noexcept { return weight_; }
@@ -279,14 +292,23 @@ class BatchNorm : public TrainingMode {
         const std::size_t batch = x.dim(0), spatial = spatial_size(x.shape());
         const auto runs = detail::ChannelRuns::of(batch, opt_.features, spatial);
         if (!is_training()) {
+            // Eval-mode backward (fine-tuning with frozen statistics) needs x for dγ: borrowed, or a copy.
             has_cache_ = false;
-            input_.clear();
+            eval_cache_ = true;
+            eval_shape_ = x.shape();
+            if (!opt_.affine)
+                input_.clear();
+            else if (borrow)
+                input_.borrow(x);
+            else
+                std::copy(x.begin(), x.end(), input_.own(x.shape()).begin());
             if (runs.inner == 1)
                 forward_eval<false>(x, y_, runs);
             else
                 forward_eval<true>(x, y_, runs);
             return y_;
         }
+        eval_cache_ = false;
         count_ = batch * spatial;
         if (count_ <= 1)
             throw std::invalid_argument(describe() +
@@ -435,6 +457,38 @@ class BatchNorm : public TrainingMode {
         });
     }
 
+    /// Eval-mode backward (see backward_into), plain loops; sums in double, per channel in a fixed order.
+    void backward_eval(const Tensor<T>& dy, Tensor<T>& dx) {
+        const auto runs = detail::ChannelRuns::of(dy.dim(0), opt_.features, spatial_size(dy.shape()));
+        const T* xp = opt_.affine ? input_.get(describe()).data() : nullptr;
+        const T* gp = dy.data();
+        T* dxp = dx.data();
+        const std::size_t step = runs.inner;
+        parallel_for(opt_.features, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t c = begin; c < end; ++c) {
+                const double s = 1.0 / std::sqrt(static_cast<double>(running_var_[c]) + opt_.eps);
+                const double mean = static_cast<double>(running_mean_[c]);
+                const T k = static_cast<T>(gamma(c) * s);
+                double sum_dy = 0, sum_dy_xhat = 0;
+                for (std::size_t r = 0; r < runs.runs; ++r) {
+                    const std::size_t at = runs.start(c, r);
+                    for (std::size_t i = 0; i < runs.len; ++i) {
+                        const std::size_t j = at + i * step;
+                        dxp[j] = k * gp[j];
+                        if (xp) {
+                            sum_dy += static_cast<double>(gp[j]);
+                            sum_dy_xhat += static_cast<double>(gp[j]) * ((static_cast<double>(xp[j]) - mean) * s);
+                        }
+                    }
+                }
+                if (opt_.affine) {
+                    weight_grad_[c] += static_cast<T>(sum_dy_xhat);
+                    bias_grad_[c] += static_cast<T>(sum_dy);
+                }
+            }
+        });
+    }
+
     template <bool Strided>
     void backward_train(const Tensor<T>& dy, Tensor<T>& dx, const detail::ChannelRuns& runs) {
         const T* gp = dy.data();
@@ -508,6 +562,8 @@ class BatchNorm : public TrainingMode {
     std::size_t count_ = 0;                              // cache: n = N·H·W of the cached forward
     Tensor<T> y_, dx_;                                   // outputs, reused between steps
     bool has_cache_ = false;
+    bool eval_cache_ = false;                            // the last forward was in eval mode (input_ holds x)
+    Shape eval_shape_;                                   // its input's (and output's) shape
 };
 
 /// BatchNorm1d<T>({.features = C}): input [N, C] or [N, C, L].

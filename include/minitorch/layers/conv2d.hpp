@@ -185,6 +185,9 @@ class Conv2d : public TrainingMode {
         return p;
     }
 
+    /// Sets the parameter gradients to zero (PyTorch's module.zero_grad()); they accumulate over backward calls.
+    void zero_grad() { minitorch::zero_grad(*this); }
+
     /// The options with the kernel resolved: kernel_h and kernel_w always set; kernel set when they are equal.
     const Conv2dOptions& options() const noexcept { return opt_; }
     const Tensor<T>& weight() const noexcept { return weight_; }

@@ -156,8 +156,11 @@ class Dropout : public TrainingMode {
     const Tensor<T>& forward(const Tensor<T>& x) {
         if (!is_training()) {  // identity: hand back the input itself rather than copy it (see layer.hpp)
             has_cache_ = false;
+            eval_shape_ = x.shape();
+            has_eval_ = true;  // backward is the identity too
             return x;
         }
+        has_eval_ = false;
         y_.resize(x.shape());
         if (frozen_ && has_mask_ && mask_shape_ == x.shape()) {
             const T *xp = x.data();
@@ -177,13 +180,20 @@ class Dropout : public TrainingMode {
         return y_;
     }
 
-    // dy: y's shape → dx.   dx = dy·mask = dy·keep·1/(1 − p)
+    // dy: y's shape → dx.   dx = dy·mask = dy·keep·1/(1 − p); after an eval-mode forward dx = dy (the identity's, as
+    // PyTorch back-propagates through Dropout in eval mode)
     const Tensor<T>& backward(const Tensor<T>& dy) {
         backward_into(dy, dx_);
         return dx_;
     }
     /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
     void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
+        if (has_eval_) {
+            check_backward(true, describe(), eval_shape_, dy.shape());
+            dx.resize(dy.shape());
+            std::copy(dy.begin(), dy.end(), dx.begin());
+            return;
+        }
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
         dx.resize(dy.shape());
         const T* gp = dy.data();
@@ -223,7 +233,8 @@ class Dropout : public TrainingMode {
     Shape mask_shape_;                // the shape of the input the mask was drawn for
     std::vector<std::uint8_t> keep_;  // cache: the mask, 1 = kept, 0 = dropped, one byte per element of x
     Tensor<T> y_, dx_;
-    bool has_mask_ = false, frozen_ = false, has_cache_ = false;
+    Shape eval_shape_;  // the input shape of the last forward, when it was in eval mode (has_eval_)
+    bool has_mask_ = false, frozen_ = false, has_cache_ = false, has_eval_ = false;
 };
 
 namespace reference {

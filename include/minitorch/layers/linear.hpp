@@ -82,6 +82,9 @@ public:
         return p;
     }
 
+    /// Sets the parameter gradients to zero (PyTorch's module.zero_grad()); they accumulate over backward calls.
+    void zero_grad() { minitorch::zero_grad(*this); }
+
     const LinearOptions& options() const noexcept { return opt_; }
     const Tensor<T>& weight() const noexcept { return weight_; }
     const Tensor<T>& bias() const noexcept { return bias_; }
