@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace minitorch;
@@ -82,4 +84,19 @@ TEST_CASE("SGD: a value and gradient of different shapes are refused by name, no
         CHECK_THROWS_WITH_AS(opt.step(), expected.c_str(), std::invalid_argument);
         CHECK(a[0] == 1.f);  // checked before any update
     }
+}
+
+TEST_CASE("SGD: set_lr and set_momentum refuse NaN and negative values, keeping the old one (issue 15)") {
+    Tensor<double> p({1}, {1.0}), g({1}, {1.0});
+    SGD<double> opt({{"p", &p, &g}}, {.lr = 0.1, .momentum = 0.5});
+    for (const double bad : {std::nan(""), -0.5, std::numeric_limits<double>::infinity()}) {
+        CHECK_THROWS_AS(opt.set_lr(bad), std::invalid_argument);
+        CHECK_THROWS_AS(opt.set_momentum(bad), std::invalid_argument);
+    }
+    CHECK_THROWS_WITH_AS(opt.set_lr(-0.5), "SGD::set_lr: lr must be a finite number ≥ 0, got -0.500000",
+                         std::invalid_argument);
+    CHECK(opt.lr() == 0.1);
+    CHECK(opt.momentum() == 0.5);
+    opt.set_lr(0.0);  // 0 is allowed, as in the constructor
+    CHECK(opt.lr() == 0.0);
 }

@@ -83,9 +83,20 @@ public:
     }
 
     double lr() const noexcept { return opt_.lr; }
-    void set_lr(double lr) { opt_.lr = lr; }
+    /// Throws std::invalid_argument (and keeps the old value) unless lr is a finite number ≥ 0, as the constructor.
+    void set_lr(double lr) {
+        if (!(lr >= 0) || !std::isfinite(lr))
+            throw std::invalid_argument("SGD::set_lr: lr must be a finite number ≥ 0, got " + std::to_string(lr));
+        opt_.lr = lr;
+    }
     double momentum() const noexcept { return opt_.momentum; }
-    void set_momentum(double m) { opt_.momentum = m; }
+    /// Throws std::invalid_argument (and keeps the old value) unless m is a finite number ≥ 0, as the constructor.
+    void set_momentum(double m) {
+        if (!(m >= 0) || !std::isfinite(m))
+            throw std::invalid_argument("SGD::set_momentum: momentum must be a finite number ≥ 0, got " +
+                                        std::to_string(m));
+        opt_.momentum = m;
+    }
     const SGDOptions& options() const noexcept { return opt_; }
 
 private:

@@ -23,6 +23,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace minitorch {
 
@@ -52,10 +55,16 @@ public:
 
     /// `batch` is the batch's index from 0 (Batch::index), `batches` the pass's number of batches; `epoch` counts
     /// from 1, 0 meaning "no epoch" (evaluation only).
-    NonFiniteLossError(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss)
-        : std::runtime_error(message(pass, epoch, batch, batches, loss)),
-          pass_(pass), epoch_(epoch), batch_(batch), batches_(batches), loss_(loss) {}
+    /// `input_not_finite`: the batch's input itself held a NaN or an infinity (the message then says so instead of
+    /// blaming the learning rate).
+    NonFiniteLossError(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss,
+                       bool input_not_finite = false)
+        : std::runtime_error(message(pass, epoch, batch, batches, loss, input_not_finite)),
+          pass_(pass), epoch_(epoch), batch_(batch), batches_(batches), loss_(loss),
+          input_not_finite_(input_not_finite) {}
     Pass pass() const noexcept { return pass_; }
+    /// True when the batch's input was not finite (NaN or ±∞ in it), false when the model or the loss made it so.
+    bool input_not_finite() const noexcept { return input_not_finite_; }
     /// The epoch as printed (from 1); 0 for an evaluation outside the epochs (evaluate() called without one).
     std::size_t epoch() const noexcept { return epoch_; }
     /// The batch's index counted FROM 0 (Batch::index, the position in the pass); the message shows batch() + 1.
@@ -66,12 +75,16 @@ public:
     double loss() const noexcept { return loss_; }
 
 private:
-    static std::string message(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss) {
+    static std::string message(Pass pass, std::size_t epoch, std::size_t batch, std::size_t batches, double loss,
+                               bool input_not_finite) {
         std::ostringstream s;
         s << "non-finite loss (" << loss << ") in " << (pass == Pass::training ? "training" : "evaluation");
         if (epoch > 0) s << " at epoch " << epoch;
         s << ", batch " << batch + 1 << " of " << batches << ": ";
-        if (pass == Pass::training) {
+        if (input_not_finite) {
+            s << "the input batch is not finite (NaN or infinity in its images)";
+            if (pass == Pass::training) s << "; the model is as it was before this batch";
+        } else if (pass == Pass::training) {
             s << "training diverged; lower the learning rate";
         } else {
             s << "the model is not finite in eval mode (NaN or overflowing weights or BatchNorm running statistics)";
@@ -82,11 +95,55 @@ private:
     Pass pass_;
     std::size_t epoch_, batch_, batches_;
     double loss_;
+    bool input_not_finite_;
 };
+
+namespace detail {
+/// A model's buffers (parameters() with grad == nullptr: BatchNorm's running statistics and step counters) as they
+/// were before a batch. save() copies into the same tensors every step (no allocation after the first). A model
+/// without parameters() has nothing to keep.
+template <class Model>
+struct BufferSnapshot {
+    explicit BufferSnapshot(Model&) {}
+    void save() {}
+    void restore() {}
+};
+template <class Model>
+    requires requires(Model& m) { m.parameters(); }
+struct BufferSnapshot<Model> {
+    using Ref = typename decltype(std::declval<Model&>().parameters())::value_type;
+    std::vector<Ref> buffers;
+    std::vector<std::remove_pointer_t<decltype(Ref::value)>> saved;
+    explicit BufferSnapshot(Model& model) {
+        for (auto& p : model.parameters())
+            if (!p.trainable()) buffers.push_back(p);
+        saved.resize(buffers.size());
+    }
+    void save() {
+        for (std::size_t i = 0; i < buffers.size(); ++i) saved[i] = *buffers[i].value;
+    }
+    void restore() {
+        for (std::size_t i = 0; i < buffers.size(); ++i) *buffers[i].value = saved[i];
+    }
+};
+
+/// True when every value of the batch's input is finite.
+template <class Tensor>
+bool all_finite(const Tensor& t) {
+    for (const auto v : t)
+        if (!std::isfinite(static_cast<double>(v))) return false;
+    return true;
+}
+}  // namespace detail
 
 /// Trains `model` for one epoch (numbered `epoch` from 1, as printed) over `source`, calling after_step() after every
 /// optimiser step. Returns the epoch's mean training loss and accuracy. Throws NonFiniteLossError (Pass::training)
-/// naming the epoch and batch when the loss stops being finite (before the optimiser applies that batch's update).
+/// naming the epoch and batch when the loss stops being finite, saying whether the batch's input was not finite.
+/// The model is then as it was before that batch: no optimiser step was taken, and its buffers (BatchNorm's
+/// running statistics and num_batches_tracked, which the forward had already updated) are restored — so a caller
+/// that skips the batch and goes on evaluates as before. What did change: the parameter gradients are zero
+/// (opt.zero_grad() ran for the batch), Dropout layers drew the batch's masks (their generators moved on), and the
+/// layers' caches hold the failed forward.
 template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep>
 EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source, Batch& batch, std::size_t epoch,
                         AfterStep&& after_step, ProgressOptions progress = {}) {
@@ -96,13 +153,18 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
     ProgressBar bar(source.num_batches(), std::move(progress));
     EpochResult r;
     double loss_sum = 0;
+    detail::BufferSnapshot<Model> buffers(model);  // restored when a batch's loss is not finite
     while (source.next(batch)) {
         opt.zero_grad();
+        buffers.save();
         const auto& out = model.forward(batch.images);
         const std::span<const std::int64_t> labels(batch.labels);
         const double l = static_cast<double>(loss.forward(out, labels));
-        if (!std::isfinite(l))
-            throw NonFiniteLossError(NonFiniteLossError::Pass::training, epoch, batch.index, source.num_batches(), l);
+        if (!std::isfinite(l)) {
+            buffers.restore();
+            throw NonFiniteLossError(NonFiniteLossError::Pass::training, epoch, batch.index, source.num_batches(), l,
+                                     !detail::all_finite(batch.images));
+        }
         r.correct += count_correct(out, labels);
         r.total += labels.size();
         loss_sum += l * static_cast<double>(labels.size());
@@ -139,7 +201,8 @@ EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std
         const std::span<const std::int64_t> labels(batch.labels);
         const double l = static_cast<double>(loss.forward(out, labels));
         if (!std::isfinite(l))
-            throw NonFiniteLossError(NonFiniteLossError::Pass::evaluation, epoch, batch.index, source.num_batches(), l);
+            throw NonFiniteLossError(NonFiniteLossError::Pass::evaluation, epoch, batch.index, source.num_batches(), l,
+                                     !detail::all_finite(batch.images));
         loss_sum += l;
         r.correct += count_correct(out, labels);
         r.total += labels.size();
