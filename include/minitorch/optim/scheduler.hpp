@@ -34,8 +34,9 @@
 //               Momentum anneals between its phase's ends with the same pct (it falls while lr rises).
 //               PyTorch lets step() run T times (one call after each of the T optimiser steps); the T-th call computes
 //               the value for step T, just past the last phase's end (pct slightly above 1, so the lr turns back up
-//               from min_lr — it is never used by an optimiser step). One more call is an error, here a
-//               std::logic_error, in PyTorch a ValueError.
+//               from min_lr — it is never used by an optimiser step; with linear annealing in three phases it is
+//               negative, which torch hands its optimiser and minitorch replaces by 0, as SGD refuses negative
+//               rates). One more call is an error, here a std::logic_error, in PyTorch a ValueError.
 //
 // Tests: tests/test_scheduler.cpp (golden values printed by torch 1.13's own schedulers).
 #pragma once
@@ -43,6 +44,7 @@
 #include "minitorch/fixed_math.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -247,7 +249,8 @@ class OneCycleLR {
         apply(++step_);
     }
 
-    double last_lr() const { return lr_at(step_); }
+    /// The lr the optimiser was given at the last step: lr_at(last_step()), or 0 where that is negative (see apply).
+    double last_lr() const { return std::max(lr_at(step_), 0.0); }
     /// Number of step() calls so far (PyTorch's last_epoch).
     std::size_t last_step() const noexcept { return step_; }
     std::size_t total_steps() const noexcept { return total_; }
@@ -289,7 +292,10 @@ class OneCycleLR {
 
     void apply(std::size_t step) {
         const Value v = evaluate(step);
-        opt_->set_lr(v.lr);
+        // The T-th step's value lies past the last phase; with linear annealing in three phases it is below 0
+        // (torch sets −6.7e-4 for T = 10). SGD refuses negative rates, so the optimiser gets 0 there; the value is
+        // never used by an optimiser step anyway, and lr_at() still gives torch's.
+        opt_->set_lr(std::max(v.lr, 0.0));
         if constexpr (MomentumOptimizer<Optimizer>)
             if (o_.cycle_momentum) opt_->set_momentum(v.momentum);
     }
