@@ -243,3 +243,53 @@ TEST_CASE("Dropout kernel, every ISA: bit for bit the scalar ISA and (x·keep)·
         }
     }
 }
+
+TEST_CASE("Dropout mask kernel, every ISA: keep = draw < threshold, then apply, bit for bit the definition") {
+    // Lengths 0 … 70 and 256 (the layer's block), draws near the threshold and at its extremes (0, 2^32 − 1), with
+    // and without the input (mask only: in and out null).
+    Generator gen(14);
+    const float scale = static_cast<float>(1.0 / 0.95);
+    std::vector<std::size_t> sizes;
+    for (std::size_t n = 0; n <= 70; ++n) sizes.push_back(n);
+    sizes.push_back(256);
+    for (std::uint32_t threshold : {0u, 1u, 0x80000000u, 0xF3333333u, 0xFFFFFFFFu}) {
+        for (std::size_t n : sizes) {
+            CAPTURE(threshold);
+            CAPTURE(n);
+            std::vector<std::uint32_t> draws(n);
+            for (auto& d : draws) {
+                const std::uint64_t pick = gen.below(8);
+                d = pick == 0   ? 0u
+                    : pick == 1 ? 0xFFFFFFFFu
+                    : pick == 2 ? threshold
+                    : pick == 3 ? threshold - 1u  // wraps at 0: 2^32 − 1
+                                : static_cast<std::uint32_t>(gen.next_u64());
+            }
+            std::vector<float> in(n + 1);
+            for (auto& v : in) v = static_cast<float>(gen.normal());
+            const float* x = in.data() + 1;  // unaligned
+            std::vector<std::uint8_t> want_keep(n);
+            std::vector<float> want_out(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                want_keep[i] = draws[i] < threshold ? 1 : 0;
+                want_out[i] = x[i] * static_cast<float>(want_keep[i]) * scale;
+            }
+            for (Isa isa : supported_isas()) {
+                CAPTURE(isa_name(isa));
+                const auto& k = kernels::dropout_for(isa);
+                std::vector<std::uint8_t> keep(n + 1, 7), mask_only(n + 1, 7);
+                std::vector<float> out(n + 1, -7.f);
+                k.keep_and_apply(draws.data(), threshold, keep.data() + 1, x, scale, out.data(), n);
+                k.keep_and_apply(draws.data(), threshold, mask_only.data() + 1, nullptr, scale, nullptr, n);
+                std::size_t bad = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    bad += keep[i + 1] != want_keep[i] || mask_only[i + 1] != want_keep[i];
+                    bad += std::bit_cast<std::uint32_t>(out[i]) != std::bit_cast<std::uint32_t>(want_out[i]);
+                }
+                CHECK(bad == 0);
+                CHECK(keep[0] == 7);  // nothing written before the start
+                CHECK(out[n] == -7.f);  // … or after the end
+            }
+        }
+    }
+}

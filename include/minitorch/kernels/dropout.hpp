@@ -22,6 +22,10 @@ struct DropoutKernels {
     /// out[i] = (in[i] · keep[i]) · scale for i < n; keep[i] is 0 or 1. out may be in (same pointer), not overlap it
     /// otherwise.
     void (*apply)(const float* in, const std::uint8_t* keep, float scale, float* out, std::size_t n) noexcept;
+    /// The mask from the draws, keep[i] = draws[i] < threshold ? 1 : 0 for i < n, then (when in is not null) apply on
+    /// those n elements. A plain loop the compiler vectorises for each ISA: integer compares, the same bits anywhere.
+    void (*keep_and_apply)(const std::uint32_t* draws, std::uint32_t threshold, std::uint8_t* keep, const float* in,
+                           float scale, float* out, std::size_t n) noexcept;
 };
 
 }  // namespace minitorch::kernels

@@ -105,8 +105,13 @@ void dropout_fill(const T* x, T* y, std::uint8_t* keep, std::size_t batch, std::
                 }
                 const std::size_t at = n * per_sample + start;
                 std::uint8_t* k = keep + at;
-                for (std::size_t j = 0; j < len; ++j) k[j] = chunk[j] < thr ? 1 : 0;
-                if (x) apply_keep(x + at, k, s, y + at, len);
+                if constexpr (std::is_same_v<T, float>) {  // the compare at the width of the ISA in use
+                    kernels::dropout().keep_and_apply(chunk, thr, k, x ? x + at : nullptr, s, x ? y + at : nullptr,
+                                                      len);
+                } else {
+                    for (std::size_t j = 0; j < len; ++j) k[j] = chunk[j] < thr ? 1 : 0;
+                    if (x) apply_keep(x + at, k, s, y + at, len);
+                }
             }
         }
     });

@@ -200,19 +200,31 @@ using InputGradOfX = InputGradStep<W, true>;
 
 // ---- the table's entries ------------------------------------------------------------------------------------------
 
+// The sums are carried in locals and written back once: through the references, every one of combine's adds would
+// be a store and a reload (the compiler cannot rule out that s1 and s2 alias), a store-forwarding wait per add — on
+// small maps (8×8: a run is 64 values) most of the kernel's time.
+
 inline void shifted_sums(const float* x, Runs runs, double shift, double& s1, double& s2) noexcept {
-    for (std::size_t r = 0; r < runs.count; ++r) shifted_sums_run(x + r * runs.step, runs.len, shift, s1, s2);
+    double a = s1, b = s2;
+    for (std::size_t r = 0; r < runs.count; ++r) shifted_sums_run(x + r * runs.step, runs.len, shift, a, b);
+    s1 = a;
+    s2 = b;
 }
 
 inline void dot_sums(const float* dy, const float* xhat, Runs runs, double& s_dy, double& s_dy_xhat) noexcept {
-    for (std::size_t r = 0; r < runs.count; ++r)
-        dot_sums_run(dy + r * runs.step, xhat + r * runs.step, runs.len, s_dy, s_dy_xhat);
+    double a = s_dy, b = s_dy_xhat;
+    for (std::size_t r = 0; r < runs.count; ++r) dot_sums_run(dy + r * runs.step, xhat + r * runs.step, runs.len, a, b);
+    s_dy = a;
+    s_dy_xhat = b;
 }
 
 inline void dot_sums_of_x(const float* dy, const float* x, XhatParams p, Runs runs, double& s_dy,
                           double& s_dy_xhat) noexcept {
+    double a = s_dy, b = s_dy_xhat;
     for (std::size_t r = 0; r < runs.count; ++r)
-        dot_sums_of_x_run(dy + r * runs.step, x + r * runs.step, p, runs.len, s_dy, s_dy_xhat);
+        dot_sums_of_x_run(dy + r * runs.step, x + r * runs.step, p, runs.len, a, b);
+    s_dy = a;
+    s_dy_xhat = b;
 }
 
 inline void normalize(const float* x, XhatParams p, float gamma, float beta, Runs runs, float* xhat,

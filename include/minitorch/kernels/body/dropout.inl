@@ -13,6 +13,13 @@ inline void apply(const float* in, const std::uint8_t* keep, float scale, float*
     for (; i < n; ++i) out[i] = S::mul(S::mul(in[i], S::load_u8(keep + i)), scale);
 }
 
+inline void keep_and_apply(const std::uint32_t* draws, std::uint32_t threshold, std::uint8_t* keep, const float* in,
+                           float scale, float* out, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) keep[i] = draws[i] < threshold ? 1 : 0;
+    if (in) apply(in, keep, scale, out, n);
+}
+
 }  // namespace dropout_detail
 
-inline constexpr ::minitorch::kernels::DropoutKernels dropout_kernels{V::isa, &dropout_detail::apply};
+inline constexpr ::minitorch::kernels::DropoutKernels dropout_kernels{V::isa, &dropout_detail::apply,
+                                                                      &dropout_detail::keep_and_apply};

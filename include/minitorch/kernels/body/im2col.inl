@@ -25,21 +25,27 @@ inline void im2col_unpadded(const float* im, const ::minitorch::ConvGeometry& g,
     // A run is copied as whole vectors (copy_run_over) when that stays inside both buffers: the extra lanes read the
     // pixels that follow in the image and write the start of the next run of col, which the loop writes later (the
     // destination offsets only grow), so they are overwritten. The scalar tail is then needed only at the very end.
+    // The rows of a tap where that holds are a prefix (the offsets grow with oh), counted once per tap, so the loop
+    // over them has no test.
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w;
     const std::size_t image = g.channels * H * W, col_size = g.col_rows() * out_h * out_w;
     const std::size_t whole = (out_w + V::lanes - 1) / V::lanes * V::lanes;
+    // rows oh ≥ 0 of a run starting at `at` and advancing `step` per row that stay inside `size` as whole vectors
+    const auto rows_inside = [&](std::size_t at, std::size_t step, std::size_t size) {
+        return at + whole > size ? 0 : std::min(out_h, (size - at - whole) / step + 1);
+    };
     for (std::size_t c = 0; c < g.channels; ++c)
-        for (std::size_t i = 0; i < g.kernel_h; ++i)
-            for (std::size_t j = 0; j < g.kernel_w; ++j) {
+        for (std::size_t i = 0; i < kh; ++i)
+            for (std::size_t j = 0; j < kw; ++j) {
                 const std::size_t src0 = (c * H + i) * W + j;
-                const std::size_t dst0 = ((c * g.kernel_h + i) * g.kernel_w + j) * out_h * out_w;
-                for (std::size_t oh = 0; oh < out_h; ++oh) {
-                    const std::size_t s_at = src0 + oh * W, d_at = dst0 + oh * out_w;
-                    if (s_at + whole <= image && d_at + whole <= col_size)
-                        copy_run_over(col + d_at, im + s_at, out_w);
-                    else
-                        copy_run(col + d_at, im + s_at, out_w);
-                }
+                const std::size_t dst0 = ((c * kh + i) * kw + j) * out_h * out_w;
+                const std::size_t safe = std::min(rows_inside(src0, W, image), rows_inside(dst0, out_w, col_size));
+                const float* s = im + src0;
+                float* d = col + dst0;
+                std::size_t oh = 0;
+                for (; oh < safe; ++oh, s += W, d += out_w) copy_run_over(d, s, out_w);
+                for (; oh < out_h; ++oh, s += W, d += out_w) copy_run(d, s, out_w);
             }
 }
 
@@ -49,37 +55,85 @@ inline void im2col_unpadded(const float* im, const ::minitorch::ConvGeometry& g,
 /// (add each col row into im) reads back just-stored, overlapping vectors of im — a store-to-load forwarding stall
 /// for every tap. A tap that covers only part of the vector's pixels (two of three taps of a 3-wide kernel at each
 /// row end) is one whole-vector load with the lanes outside the tap replaced by 0 (V::lanes_in, V::select) — its
-/// other lanes read neighbouring values of col, never used — or, where that load would leave col (at its very
-/// start or end), a read through a zero-filled lane buffer. Either way an invalid lane adds exactly 0.
+/// other lanes read neighbouring values of col, never used. Which lanes a tap covers depends only on the vector and
+/// the tap's column j, so it is worked out once per call (col2im_lanes). Where a vector load would leave col (the
+/// last rows of the last channel) or the table would be too big, col2im_row_general reads through a zero-filled lane
+/// buffer instead. Either way an invalid lane adds exactly +0, which leaves every sum's bits alone (a sum that starts
+/// at +0 is never −0), so both give the bits of the scatter form.
+inline void col2im_row_general(const float* col, const ::minitorch::ConvGeometry& g, std::size_t c, std::size_t ih,
+                               float* out) noexcept {
+    const std::size_t out_h = g.out_h(), out_w = g.out_w(), W = g.width, L = out_h * out_w;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w, col_size = g.col_rows() * L;
+    float lane_buffer[V::lanes];
+    for (std::size_t x0 = 0; x0 < W; x0 += V::lanes) {
+        const std::size_t width = std::min<std::size_t>(V::lanes, W - x0);  // pixels in this vector
+        typename V::F acc = V::zero();
+        for (std::size_t i = 0; i < kh; ++i) {
+            if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
+            std::size_t row = ((c * kh + i) * kw) * L + (ih - i) * out_w;  // offset of tap (c, i, 0), row oh
+            for (std::size_t j = 0; j < kw; ++j, row += L) {
+                // pixel x0 + l takes col[row + x0 + l − j] where 0 ≤ x0 + l − j < out_w
+                const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
+                if (lo >= hi) continue;
+                if (lo == x0 && hi == x0 + V::lanes) {
+                    acc = V::add(acc, V::load(col + row + x0 - j));
+                } else if (row + x0 - j + V::lanes <= col_size) {  // row ≥ j·L ≥ j: never before col
+                    const typename V::F v = V::load(col + row + x0 - j);
+                    acc = V::add(acc, V::select(V::lanes_in(lo - x0, hi - x0), v, V::zero()));
+                } else {
+                    for (std::size_t l = 0; l < V::lanes; ++l)
+                        lane_buffer[l] = x0 + l >= lo && x0 + l < hi ? col[row + x0 + l - j] : 0.f;
+                    acc = V::add(acc, V::load(lane_buffer));
+                }
+            }
+        }
+        if (width == V::lanes) {
+            V::store(out + x0, acc);
+        } else {
+            V::store(lane_buffer, acc);
+            for (std::size_t l = 0; l < width; ++l) out[x0 + l] = lane_buffer[l];
+        }
+    }
+}
+
+/// The lanes of vector v (pixels v·lanes …) that tap column j covers, for v < vectors, j < kw: entry v·kw + j.
+inline constexpr std::size_t col2im_table_size = 128;
+
 inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g, float* im) noexcept {
     const std::size_t out_h = g.out_h(), out_w = g.out_w(), H = g.height, W = g.width, L = out_h * out_w;
     const std::size_t kh = g.kernel_h, kw = g.kernel_w, col_size = g.col_rows() * L;
+    const std::size_t vectors = (W + V::lanes - 1) / V::lanes;
+    const bool table_fits = vectors * kw <= col2im_table_size;
+    typename V::Mask covered[col2im_table_size];
+    for (std::size_t v = 0; table_fits && v < vectors; ++v)
+        for (std::size_t j = 0; j < kw; ++j) {
+            const std::size_t x0 = v * V::lanes, width = std::min<std::size_t>(V::lanes, W - x0);
+            const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
+            covered[v * kw + j] = lo < hi ? V::lanes_in(lo - x0, hi - x0) : V::lanes_in(0, 0);
+        }
     float lane_buffer[V::lanes];
     for (std::size_t c = 0; c < g.channels; ++c)
         for (std::size_t ih = 0; ih < H; ++ih) {
             float* out = im + (c * H + ih) * W;
-            for (std::size_t x0 = 0; x0 < W; x0 += V::lanes) {
-                const std::size_t width = std::min<std::size_t>(V::lanes, W - x0);  // pixels in this vector
+            const std::size_t i_lo = ih + 1 > out_h ? ih + 1 - out_h : 0, i_hi = std::min(kh - 1, ih);  // oh = ih − i
+            // the furthest vector load of this row: last i, last j, last vector
+            const std::size_t furthest =
+                ((c * kh + i_hi) * kw) * L + (ih - i_hi) * out_w + (kw - 1) * (L - 1) + (vectors - 1) * V::lanes;
+            if (!table_fits || furthest + V::lanes > col_size) {
+                col2im_row_general(col, g, c, ih, out);
+                continue;
+            }
+            for (std::size_t v = 0; v < vectors; ++v) {
+                const std::size_t x0 = v * V::lanes;
+                const typename V::Mask* lanes_of = covered + v * kw;
                 typename V::F acc = V::zero();
-                for (std::size_t i = 0; i < kh; ++i) {
-                    if (ih < i || ih - i >= out_h) continue;  // no output row oh = ih − i
-                    std::size_t row = ((c * kh + i) * kw) * L + (ih - i) * out_w;  // offset of tap (c, i, 0), row oh
-                    for (std::size_t j = 0; j < kw; ++j, row += L) {
-                        // pixel x0 + l takes col[row + x0 + l − j] where 0 ≤ x0 + l − j < out_w
-                        const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
-                        if (lo >= hi) continue;
-                        if (lo == x0 && hi == x0 + V::lanes) {
-                            acc = V::add(acc, V::load(col + row + x0 - j));
-                        } else if (row + x0 >= j && row + x0 - j + V::lanes <= col_size) {
-                            const typename V::F v = V::load(col + row + x0 - j);
-                            acc = V::add(acc, V::select(V::lanes_in(lo - x0, hi - x0), v, V::zero()));
-                        } else {
-                            for (std::size_t l = 0; l < V::lanes; ++l)
-                                lane_buffer[l] = x0 + l >= lo && x0 + l < hi ? col[row + x0 + l - j] : 0.f;
-                            acc = V::add(acc, V::load(lane_buffer));
-                        }
-                    }
+                for (std::size_t i = i_lo; i <= i_hi; ++i) {
+                    // tap (c, i, j), output row ih − i: pixel x0 + l reads p[l], p = col + its row + x0 − j
+                    const float* p = col + ((c * kh + i) * kw) * L + (ih - i) * out_w + x0;
+                    for (std::size_t j = 0; j < kw; ++j, p += L - 1)
+                        acc = V::add(acc, V::select(lanes_of[j], V::load(p), V::zero()));
                 }
+                const std::size_t width = std::min<std::size_t>(V::lanes, W - x0);
                 if (width == V::lanes) {
                     V::store(out + x0, acc);
                 } else {
