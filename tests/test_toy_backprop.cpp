@@ -3,6 +3,10 @@
 // issue's iteration-0 numbers, checkpoint values of the independent float64 reference, and the gradient checker —
 // which must pass on the network and flag the spreadsheet's well-known slip. Also the example's flag parser.
 //
+// With biases (issue 18): Matt Mazur's "A Step by Step Backpropagation Example" (2015) — the same inputs and weights,
+// targets 0.01 and 0.99, b1 = 0.35, b2 = 0.6, η = 0.5 — against a second plain-double reference written out below,
+// with the biases fixed (Mazur's walk-through) and trained (one per neuron); Mazur's published values to his digits.
+//
 // The full reference comparison (every row of toy_2x2x2_reference.csv, kept outside the repository in
 // ../shared/reference/) runs only when MINITORCH_TOY_REFERENCE names the file. From the repository root:
 //
@@ -29,6 +33,7 @@
 #include <vector>
 
 using namespace minitorch;
+using toy::Biases;
 using toy::Weights;
 
 namespace {
@@ -77,6 +82,77 @@ std::vector<Weights> sheet_trajectory(double lr, int iterations) {
     return ws;
 }
 
+// ---- Mazur's network: the same sheet with a bias added to every net input, again in plain doubles ----------------
+
+// Mazur's set-up (the issue's text): the course's inputs and weights, his targets, biases and learning rate.
+constexpr double mazur_t1 = 0.01, mazur_t2 = 0.99, mazur_b1 = 0.35, mazur_b2 = 0.60, mazur_lr = 0.5;
+
+struct BiasedSheet {
+    double a_o1, a_o2, E_total;
+    Weights grad;
+    Biases bias_grad;  ///< ∂E/∂b_h1, ∂E/∂b_h2, ∂E/∂b_o1, ∂E/∂b_o2
+};
+
+/// One forward and backward pass with b = (b_h1, b_h2, b_o1, b_o2), targets Mazur's, every derivative written out.
+/// A bias enters its net input with the factor 1, so its derivative is the weight's with the weight's input set to 1.
+BiasedSheet biased_sheet(const Weights& w, const Biases& b) {
+    const auto& [w1, w2, w3, w4, w5, w6, w7, w8] = w;
+    const auto& [b_h1, b_h2, b_o1, b_o2] = b;
+    constexpr double T1 = mazur_t1, T2 = mazur_t2;
+    const double a_h1 = 1 / (1 + std::exp(-(w1 * i1 + w2 * i2 + b_h1)));
+    const double a_h2 = 1 / (1 + std::exp(-(w3 * i1 + w4 * i2 + b_h2)));
+    const double a_o1 = 1 / (1 + std::exp(-(w5 * a_h1 + w6 * a_h2 + b_o1)));
+    const double a_o2 = 1 / (1 + std::exp(-(w7 * a_h1 + w8 * a_h2 + b_o2)));
+    BiasedSheet s{a_o1, a_o2, 0.5 * (T1 - a_o1) * (T1 - a_o1) + 0.5 * (T2 - a_o2) * (T2 - a_o2), {}, {}};
+    s.grad[0] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w5 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w7) * a_h1 * (1 - a_h1) * i1;
+    s.grad[1] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w5 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w7) * a_h1 * (1 - a_h1) * i2;
+    s.grad[2] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w6 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w8) * a_h2 * (1 - a_h2) * i1;
+    s.grad[3] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w6 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w8) * a_h2 * (1 - a_h2) * i2;
+    s.grad[4] = (a_o1 - T1) * a_o1 * (1 - a_o1) * a_h1;
+    s.grad[5] = (a_o1 - T1) * a_o1 * (1 - a_o1) * a_h2;
+    s.grad[6] = (a_o2 - T2) * a_o2 * (1 - a_o2) * a_h1;
+    s.grad[7] = (a_o2 - T2) * a_o2 * (1 - a_o2) * a_h2;
+    s.bias_grad[0] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w5 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w7) * a_h1 * (1 - a_h1);
+    s.bias_grad[1] = ((a_o1 - T1) * a_o1 * (1 - a_o1) * w6 + (a_o2 - T2) * a_o2 * (1 - a_o2) * w8) * a_h2 * (1 - a_h2);
+    s.bias_grad[2] = (a_o1 - T1) * a_o1 * (1 - a_o1);
+    s.bias_grad[3] = (a_o2 - T2) * a_o2 * (1 - a_o2);
+    return s;
+}
+
+/// Gradient descent on Mazur's network: the weights always, the biases only when `train_biases`, every parameter
+/// from the same state. Element k = (weights, biases) after k updates.
+std::vector<std::pair<Weights, Biases>> biased_trajectory(double lr, int iterations, bool train_biases) {
+    std::vector<std::pair<Weights, Biases>> states{{w0, {mazur_b1, mazur_b1, mazur_b2, mazur_b2}}};
+    for (int k = 0; k < iterations; ++k) {
+        auto [w, b] = states.back();
+        const BiasedSheet s = biased_sheet(w, b);
+        for (std::size_t j = 0; j < 8; ++j) w[j] -= lr * s.grad[j];
+        if (train_biases)
+            for (std::size_t j = 0; j < 4; ++j) b[j] -= lr * s.bias_grad[j];
+        states.push_back({w, b});
+    }
+    return states;
+}
+
+toy::Setup mazur_setup(bool train_biases) {
+    toy::Setup s;
+    s.targets = {mazur_t1, mazur_t2};
+    s.biases = toy::Pair{mazur_b1, mazur_b2};
+    s.train_biases = train_biases;
+    return s;
+}
+
+/// True when `value` rounds to `printed` at printed's number of decimals, i.e. |value − printed| ≤ ½·10^−decimals:
+/// "to the printed digits" of a published value. (A relative slack of 1e-12 absorbs the decimal strings' own
+/// rounding to binary.)
+bool matches_printed(double value, const std::string& printed) {
+    const std::size_t point = printed.find('.');
+    REQUIRE_MESSAGE(point != std::string::npos, "matches_printed: '" << printed << "' has no decimal point");
+    const auto decimals = static_cast<int>(printed.size() - point - 1);
+    const double half_unit = 0.5 * std::pow(10.0, -decimals);
+    return std::abs(value - std::stod(printed)) <= half_unit * (1 + 1e-12);
+}
+
 double rel(double a, double b) {
     return std::abs(a - b) / std::abs(b);
 }
@@ -102,10 +178,17 @@ double normwise_rel(const Weights& a, const Weights& b) {
     return diff / scale;
 }
 
-std::string show(const Weights& w) {
+template <std::size_t N>
+std::string show(const std::array<double, N>& values) {
     std::string s = "[";
-    for (std::size_t k = 0; k < 8; ++k) s += (k ? ", " : "") + toy::format_number(w[k]);
+    for (std::size_t k = 0; k < N; ++k) s += (k ? ", " : "") + toy::format_number(values[k]);
     return s + "]";
+}
+
+double max_rel(const Biases& a, const Biases& b) {
+    double worst = 0;
+    for (std::size_t k = 0; k < 4; ++k) worst = std::max(worst, rel(a[k], b[k]));
+    return worst;
 }
 
 const toy::Setup course{};
@@ -416,4 +499,160 @@ TEST_CASE("toy: the flag parser rejects bad values with a one-line reason") {
     fails({"stray"}, "unexpected argument 'stray'");
     CHECK_THROWS_WITH_AS(toy::train(course, 0.1, -1), "toy::train: iterations must be ≥ 0, got -1",
                          std::invalid_argument);
+}
+
+// ---- biases (issue 18): Mazur's walk-through ------------------------------------------------------------------------
+
+TEST_CASE(
+    "toy: with biases the network is Linear(2→2) → Sigmoid → Linear(2→2) → Sigmoid, b_h1..b_o2 in 0.bias, 2.bias") {
+    const Biases b{0.1, 0.2, 0.3, 0.4};
+    auto net = toy::make_network(w0, b);
+    REQUIRE(net.size() == 4u);
+    CHECK(net.describe(0) == "Linear(2→2)");
+    CHECK(net.describe(2) == "Linear(2→2)");
+    const auto params = net.parameters();
+    REQUIRE(params.size() == 4u);
+    CHECK(params[0].name == "0.weight");
+    CHECK(params[1].name == "0.bias");
+    CHECK(params[2].name == "2.weight");
+    CHECK(params[3].name == "2.bias");
+    CHECK(net.at<Linear<double>>(0).bias()[1] == 0.2);  // b_h2 feeds h2, row 1 of layer 0
+    CHECK(net.at<Linear<double>>(2).bias()[0] == 0.3);  // b_o1 feeds o1, row 0 of layer 2
+    CHECK(toy::flatten(net, false) == w0);
+    CHECK(toy::flatten_biases(net, false) == b);
+    CHECK(toy::per_neuron({0.35, 0.6}) == Biases{0.35, 0.35, 0.6, 0.6});
+
+    auto bias_free = toy::make_network(w0);
+    CHECK_THROWS_WITH_AS(toy::flatten_biases(bias_free, false), "toy::flatten: the network has no parameter 0.bias",
+                         std::logic_error);
+}
+
+TEST_CASE("toy: Mazur's iteration 0 and first update, biases fixed, to his printed digits") {
+    const auto rows = toy::train(mazur_setup(false), mazur_lr, 1);
+    REQUIRE(rows.size() == 2u);
+    INFO("iteration 0: E_total " << toy::format_number(rows[0].E_total) << "\nafter the first update: w "
+                                 << show(rows[1].w) << ", b " << show(rows[1].b));
+    CHECK(matches_printed(rows[0].E_total, "0.298371109"));
+    // Mazur's updated weights, in the issue's order: the output layer first, as his walk-through reaches them.
+    CHECK(matches_printed(rows[1].w[4], "0.35891648"));   // w5
+    CHECK(matches_printed(rows[1].w[5], "0.408666186"));  // w6
+    CHECK(matches_printed(rows[1].w[6], "0.511301270"));  // w7
+    CHECK(matches_printed(rows[1].w[7], "0.561370121"));  // w8
+    CHECK(matches_printed(rows[1].w[0], "0.149780716"));  // w1
+    CHECK(matches_printed(rows[1].w[1], "0.19956143"));   // w2
+    CHECK(matches_printed(rows[1].w[2], "0.24975114"));   // w3
+    CHECK(matches_printed(rows[1].w[3], "0.29950229"));   // w4
+    // Fixed: the biases are where they started, although backward computed their gradients.
+    CHECK(rows[1].b == Biases{0.35, 0.35, 0.6, 0.6});
+    for (double g : rows[0].bias_grad) CHECK(g != 0);
+    // The helper itself: one unit in the last printed digit is outside, half of one is inside.
+    CHECK_FALSE(matches_printed(0.298371110, "0.298371109"));
+    CHECK(matches_printed(0.2983711094, "0.298371109"));
+}
+
+TEST_CASE("toy: Mazur's 10,000 updates, biases fixed: E_total ≈ 3.5e-5, his 0.0000351085 after 9,999") {
+    const auto rows = toy::train(mazur_setup(false), mazur_lr, 10000);
+    REQUIRE(rows.size() == 10001u);
+    INFO("after 9,999 updates " << toy::format_number(rows[9999].E_total) << ", after 10,000 "
+                                << toy::format_number(rows[10000].E_total));
+    // The issue's acceptance: ≈ 3.5 × 10⁻⁵ after 10,000 updates.
+    CHECK(matches_printed(rows[10000].E_total, "0.000035"));
+    // Mazur's 0.0000351085 is, to all its digits, the error his 10,000th pass measured: after 9,999 updates.
+    CHECK(matches_printed(rows[9999].E_total, "0.0000351085"));
+    CHECK_FALSE(matches_printed(rows[10000].E_total, "0.0000351085"));  // after 10,000 it is 0.0000351019
+    // The same run in Python float64 (math.exp, the equations of biased_sheet; a throwaway script, not kept in the
+    // repository), typed in: a second implementation, in another language, that shares no code with either above.
+    CHECK(rel(rows[10000].E_total, 3.510187782978859e-05) <= 1e-10);
+    CHECK(rel(rows[9999].E_total, 3.510854812251261e-05) <= 1e-10);
+    const Weights python_w{0.3785099883501318,  0.6570199767002626,  0.47730070568478583, 0.7546014113695693,
+                           -3.8929771988657245, -3.8684166877036152, 2.861810948620059,   2.9256889667716157};
+    INFO("library " << show(rows[10000].w) << "\npython  " << show(python_w));
+    CHECK(normwise_rel(rows[10000].w, python_w) <= 1e-10);
+    CHECK(rows[10000].b == Biases{0.35, 0.35, 0.6, 0.6});
+}
+
+TEST_CASE("toy: Mazur's network with trained biases: one per neuron, starting equal, drifting apart") {
+    const auto rows = toy::train(mazur_setup(true), mazur_lr, 10000);
+    REQUIRE(rows.size() == 10001u);
+    // The weights' first update does not depend on whether the biases move (all from iteration 0's state) ...
+    const auto fixed = toy::train(mazur_setup(false), mazur_lr, 1);
+    CHECK(rows[1].w == fixed[1].w);
+    // ... but each bias takes its own neuron's δ: b ← b − η·δ, so a layer's two biases part at the first step.
+    const BiasedSheet s0 = biased_sheet(w0, {0.35, 0.35, 0.6, 0.6});
+    for (std::size_t k = 0; k < 4; ++k) {
+        const double start = k < 2 ? mazur_b1 : mazur_b2;
+        INFO("bias " << k << ": library " << toy::format_number(rows[1].b[k]));
+        CHECK(rel(rows[0].bias_grad[k], s0.bias_grad[k]) <= 1e-14);
+        CHECK(rel(rows[1].b[k], start - mazur_lr * s0.bias_grad[k]) <= 1e-14);
+    }
+    CHECK(rows[1].b[0] != rows[1].b[1]);
+    CHECK(rows[1].b[2] != rows[1].b[3]);
+    // Python float64 checkpoints (the equations of biased_sheet, biases updated too), typed in.
+    CHECK(rel(rows[1].E_total, 0.28047144679143016) <= 1e-12);
+    CHECK(rel(rows[10000].E_total, 2.4475622359322466e-06) <= 1e-9);
+    const Biases python_b{0.9995259719818814, 0.984999952172532, -2.34058821745986, 2.166280450585452};
+    INFO("library " << show(rows[10000].b) << "\npython  " << show(python_b));
+    CHECK(max_rel(rows[10000].b, python_b) <= 1e-10);
+    // Training the biases too reaches a lower error than Mazur's fixed ones (3.5e-5).
+    CHECK(rows[10000].E_total < 1e-5);
+}
+
+TEST_CASE("toy: with biases, fixed and trained, the library follows the plain reference (1e-12) at η = 0.1, 0.5, 2") {
+    for (bool train_biases : {false, true}) {
+        for (double lr : {0.1, 0.5, 2.0}) {
+            const auto rows = toy::train(mazur_setup(train_biases), lr, 300);
+            const auto sheet = biased_trajectory(lr, 300, train_biases);
+            REQUIRE(rows.size() == 301u);
+            for (std::size_t k = 0; k <= 300; ++k) {
+                const toy::Row& r = rows[k];
+                const auto& [w, b] = sheet[k];
+                const BiasedSheet s = biased_sheet(w, b);
+                INFO((train_biases ? "trained" : "fixed")
+                     << " biases, lr " << lr << ", iteration " << k << "\nlibrary w " << show(r.w) << " b " << show(r.b)
+                     << "\nsheet   w " << show(w) << " b " << show(b));
+                CHECK(normwise_rel(r.w, w) <= 1e-12);
+                CHECK(max_rel(r.b, b) <= 1e-12);
+                CHECK(rel(r.E_total, s.E_total) <= 1e-12);
+                CHECK(max_rel(r.grad, s.grad) <= 1e-12);
+                CHECK(max_rel(r.bias_grad, s.bias_grad) <= 1e-12);
+            }
+        }
+    }
+}
+
+TEST_CASE("toy: with biases the walk-through's equations equal the plain reference, and zero biases change nothing") {
+    const Biases b{0.35, 0.35, 0.6, 0.6};
+    const toy::ClosedForm c = toy::closed_form({i1, i2}, {mazur_t1, mazur_t2}, w0, b);
+    const BiasedSheet s = biased_sheet(w0, b);
+    INFO("walk-through " << show(c.grad) << " " << show(c.bias_grad) << "\nsheet        " << show(s.grad) << " "
+                         << show(s.bias_grad));
+    CHECK(rel(c.h1, 0.3775) <= 1e-15);  // 0.15·0.05 + 0.2·0.1 + 0.35, Mazur's net_h1
+    CHECK(rel(c.E_total, s.E_total) <= 1e-15);
+    CHECK(max_rel(c.grad, s.grad) <= 1e-14);
+    CHECK(max_rel(c.bias_grad, s.bias_grad) <= 1e-14);
+    CHECK(c.bias_grad == Biases{c.delta_h1, c.delta_h2, c.delta_o1, c.delta_o2});
+    // The library's backward, at iteration 0, for the biases as for the weights.
+    const auto first = toy::train(mazur_setup(true), mazur_lr, 0).front();
+    CHECK(max_rel(first.grad, s.grad) <= 1e-14);
+    CHECK(max_rel(first.bias_grad, s.bias_grad) <= 1e-14);
+
+    // closed_form without biases is the bias-free sheet to the last bit (x + 0 = x).
+    const toy::ClosedForm none = toy::closed_form(course.inputs, course.targets, w0);
+    const toy::ClosedForm zeros = toy::closed_form(course.inputs, course.targets, w0, Biases{0, 0, 0, 0});
+    CHECK(none.E_total == zeros.E_total);
+    CHECK(none.grad == zeros.grad);
+    // And the default Setup still trains the bias-free network: no bias columns, the issue-4 value.
+    const auto course_rows = toy::train(course, 0.5, 0);
+    CHECK(course_rows[0].b == Biases{0, 0, 0, 0});
+    CHECK(rel(course_rows[0].E_total, 0.014181377937891659) <= 1e-12);
+}
+
+TEST_CASE("toy: gradcheck passes on the network with biases (half-sum MSE, batch 2)") {
+    auto net = toy::make_network(w0, Biases{0.35, -0.2, 0.6, 0.1});
+    MSELoss<double> loss(Reduction::half_sum);
+    const auto r = gradcheck_model(net, loss, batch_x, batch_t);
+    INFO(r.report);
+    CHECK(r.ok);
+    CHECK(r.report.find("0.bias [2]: 0 of 2 elements outside tolerance") != std::string::npos);
+    CHECK(r.report.find("2.bias [2]: 0 of 2 elements outside tolerance") != std::string::npos);
 }

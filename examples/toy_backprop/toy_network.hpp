@@ -2,10 +2,13 @@
 // the toy_backprop example's command-line parser. Shared by examples/toy_backprop/toy_backprop.cpp and
 // tests/test_toy_backprop.cpp. Every equation here is derived in docs/backprop.md.
 //
-//   h1 = w1·i1 + w2·i2     a_h1 = σ(h1)      o1 = w5·a_h1 + w6·a_h2     a_o1 = σ(o1)
-//   h2 = w3·i1 + w4·i2     a_h2 = σ(h2)      o2 = w7·a_h1 + w8·a_h2     a_o2 = σ(o2)
+//   h1 = w1·i1 + w2·i2 + b_h1     a_h1 = σ(h1)      o1 = w5·a_h1 + w6·a_h2 + b_o1     a_o1 = σ(o1)
+//   h2 = w3·i1 + w4·i2 + b_h2     a_h2 = σ(h2)      o2 = w7·a_h1 + w8·a_h2 + b_o2     a_o2 = σ(o2)
 //   E_total = ½(t1 − a_o1)² + ½(t2 − a_o2)²,   σ(x) = 1 / (1 + e^(−x))
-// No biases, sigmoid hidden and output units, plain gradient descent w ← w − η·∂E_total/∂w on all eight at once.
+// Sigmoid hidden and output units, plain gradient descent w ← w − η·∂E_total/∂w on all eight weights at once.
+// By default there are no biases (the course sheet). With biases (Matt Mazur's "A Step by Step Backpropagation
+// Example", 2015) b_h1 = b_h2 = b1 and b_o1 = b_o2 = b2 at the start; they stay fixed, as in Mazur's walk-through,
+// or are trained with the weights, one per neuron as PyTorch's Linear holds them, and then may drift apart.
 #pragma once
 
 #include <minitorch/layers/activation.hpp>
@@ -20,6 +23,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,12 +34,20 @@ namespace toy {
 
 using Pair = std::array<double, 2>;     ///< (i1, i2) or (t1, t2)
 using Weights = std::array<double, 8>;  ///< w1..w8, or ∂E/∂w1..∂E/∂w8
+using Biases = std::array<double, 4>;   ///< one per neuron: b_h1, b_h2, b_o1, b_o2 (or their ∂E/∂b)
 
-/// The course set-up: inputs, targets and initial weights.
+/// The bias of every neuron from the command line's two values: b1 for both hidden neurons, b2 for both outputs.
+inline Biases per_neuron(const Pair& b1_b2) {
+    return {b1_b2[0], b1_b2[0], b1_b2[1], b1_b2[1]};
+}
+
+/// The course set-up (inputs, targets and initial weights), and the biases when there are any.
 struct Setup {
     Pair inputs{0.05, 0.1};
     Pair targets{0.5, 0.5};
     Weights weights{0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55};
+    std::optional<Pair> biases;  ///< (b1, b2); none: the course's bias-free network
+    bool train_biases = false;   ///< with biases: update them with the weights (else they stay at b1, b2)
 };
 
 /// The six learning rates the course asks for.
@@ -43,32 +55,80 @@ inline const std::vector<double> course_learning_rates{0.1, 0.2, 0.5, 0.8, 1.0, 
 
 // ---- the network, from the library's layers ------------------------------------------------------------------------
 
-/// Linear(2→2, bias=false) → Sigmoid → Linear(2→2, bias=false) → Sigmoid, holding w1..w8 in PyTorch's [out, in]
-/// weight layout (row = the unit fed, column = the unit feeding it):
-///   layer 0 ("0.weight") = [[w1, w2], [w3, w4]]   so  [h1, h2] = [i1, i2]·W₀ᵀ
-///   layer 2 ("2.weight") = [[w5, w6], [w7, w8]]   so  [o1, o2] = [a_h1, a_h2]·W₂ᵀ
-inline minitorch::Sequential<double> make_network(const Weights& w) {
+/// Linear(2→2) → Sigmoid → Linear(2→2) → Sigmoid, holding w1..w8 in PyTorch's [out, in] weight layout (row = the
+/// unit fed, column = the unit feeding it) and, when `biases` is given, b_h1..b_o2 in the layers' [out] biases:
+///   layer 0 ("0.weight") = [[w1, w2], [w3, w4]], "0.bias" = [b_h1, b_h2]   so  [h1, h2] = [i1, i2]·W₀ᵀ + b₀
+///   layer 2 ("2.weight") = [[w5, w6], [w7, w8]], "2.bias" = [b_o1, b_o2]   so  [o1, o2] = [a_h1, a_h2]·W₂ᵀ + b₂
+/// Without `biases` both layers are built with bias = false (the course sheet's network).
+inline minitorch::Sequential<double> make_network(const Weights& w,
+                                                  const std::optional<Biases>& biases = std::nullopt) {
     using namespace minitorch;
     Generator unused(0);  // the constructors' random init is overwritten below; keep the global generator untouched
-    Linear<double> hidden({.in = 2, .out = 2, .bias = false}, unused);
-    Linear<double> output({.in = 2, .out = 2, .bias = false}, unused);
+    const bool has_bias = biases.has_value();
+    Linear<double> hidden({.in = 2, .out = 2, .bias = has_bias}, unused);
+    Linear<double> output({.in = 2, .out = 2, .bias = has_bias}, unused);
     hidden.set_weight(Tensor<double>({2, 2}, {w[0], w[1], w[2], w[3]}));
     output.set_weight(Tensor<double>({2, 2}, {w[4], w[5], w[6], w[7]}));
+    if (has_bias) {
+        const Biases& b = *biases;
+        hidden.set_bias(Tensor<double>({2}, {b[0], b[1]}));
+        output.set_bias(Tensor<double>({2}, {b[2], b[3]}));
+    }
     return Sequential<double>(std::move(hidden), Sigmoid<double>(), std::move(output), Sigmoid<double>());
 }
 
-/// The network's trainable tensors flattened in order: "0.weight" then "2.weight", i.e. w1..w8 (gradients: false)
-/// or ∂E/∂w1..∂E/∂w8 (gradients: true).
-inline Weights flatten(minitorch::Sequential<double>& net, bool gradients) {
-    Weights out{};
+namespace detail {
+
+/// The values (gradients: false) or gradients (true) of the parameters named `first` and `second`, flattened in
+/// that order into N scalars.
+template <std::size_t N>
+std::array<double, N> flatten_named(minitorch::Sequential<double>& net, bool gradients, const std::string& first,
+                                    const std::string& second) {
+    std::array<double, N> out{};
     std::size_t k = 0;
-    for (auto& p : net.parameters()) {
-        if (!p.trainable()) continue;
-        for (double v : gradients ? *p.grad : *p.value) out.at(k++) = v;
+    for (const std::string& name : {first, second}) {
+        bool found = false;
+        for (auto& p : net.parameters()) {
+            if (p.name != name) continue;
+            found = true;
+            for (double v : gradients ? *p.grad : *p.value) {
+                if (k == N)
+                    throw std::logic_error("toy::flatten: " + first + " and " + second + " hold more than " +
+                                           std::to_string(N) + " scalars");
+                out[k++] = v;
+            }
+        }
+        if (!found) throw std::logic_error("toy::flatten: the network has no parameter " + name);
     }
-    if (k != out.size())
-        throw std::logic_error("toy::flatten: expected 8 trainable scalars, found " + std::to_string(k));
+    if (k != N)
+        throw std::logic_error("toy::flatten: expected " + std::to_string(N) + " scalars in " + first + " and " +
+                               second + ", found " + std::to_string(k));
     return out;
+}
+
+}  // namespace detail
+
+/// The network's weights "0.weight" then "2.weight" flattened in order, i.e. w1..w8 (gradients: false) or
+/// ∂E/∂w1..∂E/∂w8 (gradients: true).
+inline Weights flatten(minitorch::Sequential<double>& net, bool gradients) {
+    return detail::flatten_named<8>(net, gradients, "0.weight", "2.weight");
+}
+
+/// The network's biases "0.bias" then "2.bias", i.e. b_h1, b_h2, b_o1, b_o2 (gradients: false) or their ∂E/∂b
+/// (gradients: true). Throws std::logic_error for a network built without biases.
+inline Biases flatten_biases(minitorch::Sequential<double>& net, bool gradients) {
+    return detail::flatten_named<4>(net, gradients, "0.bias", "2.bias");
+}
+
+/// What gradient descent updates: the weights, and the biases only when they are trained. Fixed biases are left out
+/// of the optimiser (as PyTorch code passes torch.optim.SGD only the tensors it should change); backward still
+/// computes their gradients.
+inline std::vector<minitorch::ParameterRef<double>> trained_parameters(minitorch::Sequential<double>& net,
+                                                                       bool train_biases) {
+    std::vector<minitorch::ParameterRef<double>> trained;
+    for (auto& p : net.parameters())
+        if (p.trainable() && (train_biases || p.name.ends_with(".weight"))) trained.push_back(p);
+    return trained;
 }
 
 /// One row of a training run: the state before update `iteration` (as the spreadsheet lays it out).
@@ -76,29 +136,40 @@ struct Row {
     double lr = 0;
     long long iteration = 0;
     double E_total = 0;
-    Weights w{};     ///< w1..w8 before this iteration's update
-    Weights grad{};  ///< ∂E_total/∂w1..∂E_total/∂w8 at those weights (the library's backward)
+    Weights w{};         ///< w1..w8 before this iteration's update
+    Weights grad{};      ///< ∂E_total/∂w1..∂E_total/∂w8 at those weights (the library's backward)
+    Biases b{};          ///< b_h1, b_h2, b_o1, b_o2 before this update (all 0 without biases)
+    Biases bias_grad{};  ///< ∂E_total/∂b_h1..∂E_total/∂b_o2, computed even while the biases are fixed (0 without)
 };
 
 /// Plain gradient descent with the library: `iterations` SGD steps at learning rate `lr` (no momentum, no weight
-/// decay: w ← w − lr·∂E/∂w). Returns iterations + 1 rows, row k holding the state after k updates and its E_total
-/// and gradient — row 0 is the initial state, row `iterations` the final one.
+/// decay: w ← w − lr·∂E/∂w, and b ← b − lr·∂E/∂b when setup.train_biases). Returns iterations + 1 rows, row k
+/// holding the state after k updates and its E_total and gradient — row 0 is the initial state, row `iterations`
+/// the final one.
 inline std::vector<Row> train(const Setup& setup, double lr, long long iterations) {
     using namespace minitorch;
     if (iterations < 0)
         throw std::invalid_argument("toy::train: iterations must be ≥ 0, got " + std::to_string(iterations));
-    auto net = make_network(setup.weights);
+    if (setup.train_biases && !setup.biases)
+        throw std::invalid_argument("toy::train: train_biases needs biases to train (Setup::biases is empty)");
+    const bool has_bias = setup.biases.has_value();
+    auto net = has_bias ? make_network(setup.weights, per_neuron(*setup.biases)) : make_network(setup.weights);
     MSELoss<double> loss(Reduction::half_sum);
-    SGD<double> sgd(net.parameters(), {.lr = lr});
+    SGD<double> sgd(trained_parameters(net, setup.train_biases), {.lr = lr});
     const Tensor<double> x({1, 2}, {setup.inputs[0], setup.inputs[1]});
     const Tensor<double> t({1, 2}, {setup.targets[0], setup.targets[1]});
     std::vector<Row> rows;
     rows.reserve(static_cast<std::size_t>(iterations) + 1);
     for (long long k = 0; k <= iterations; ++k) {
-        sgd.zero_grad();                                   // gradients accumulate: clear last step's
+        net.zero_grad();                                   // gradients accumulate: clear last step's (fixed biases too)
         const double e = loss.forward(net.forward(x), t);  // E_total at the current weights
-        net.backward(loss.backward());                     // ∂E/∂w into every layer's weight gradient
-        rows.push_back({lr, k, e, flatten(net, false), flatten(net, true)});
+        net.backward(loss.backward());                     // ∂E/∂w (and ∂E/∂b) into every layer's gradients
+        Row row{lr, k, e, flatten(net, false), flatten(net, true)};
+        if (has_bias) {
+            row.b = flatten_biases(net, false);
+            row.bias_grad = flatten_biases(net, true);
+        }
+        rows.push_back(row);
         if (k < iterations) sgd.step();  // w ← w − lr·∂E/∂w (the last row is not updated)
     }
     return rows;
@@ -112,25 +183,28 @@ inline double sigmoid(double x) {
 
 /// Every intermediate value of one forward and backward pass, computed from the closed-form equations.
 struct ClosedForm {
-    double h1, a_h1, h2, a_h2;  ///< hidden pre-activations and activations
-    double o1, a_o1, o2, a_o2;  ///< output pre-activations and activations
+    double h1, a_h1, h2, a_h2;  ///< hidden net inputs and activations
+    double o1, a_o1, o2, a_o2;  ///< output net inputs and activations
     double E1, E2, E_total;     ///< E_k = ½(t_k − a_ok)²
     double delta_o1, delta_o2;  ///< ∂E/∂o_k = (a_ok − t_k)·a_ok(1 − a_ok)
     double dE_da_h1, dE_da_h2;  ///< ∂E/∂a_hj = δ_o1·w(o1←hj) + δ_o2·w(o2←hj)
     double delta_h1, delta_h2;  ///< ∂E/∂h_j = ∂E/∂a_hj·a_hj(1 − a_hj)
     Weights grad;               ///< ∂E_total/∂w1..∂E_total/∂w8
+    Biases bias_grad;  ///< ∂E_total/∂b_h1, ∂b_h2, ∂b_o1, ∂b_o2 = δ_h1, δ_h2, δ_o1, δ_o2 (a net input's ∂/∂b is 1)
 };
 
-inline ClosedForm closed_form(const Pair& i, const Pair& t, const Weights& w) {
+/// `b` = b_h1, b_h2, b_o1, b_o2; all zero (the default) is the bias-free network, to the last bit (x + 0 = x).
+inline ClosedForm closed_form(const Pair& i, const Pair& t, const Weights& w, const Biases& b = {}) {
     ClosedForm c{};
     const auto& [w1, w2, w3, w4, w5, w6, w7, w8] = w;
-    c.h1 = w1 * i[0] + w2 * i[1];
+    const auto& [b_h1, b_h2, b_o1, b_o2] = b;
+    c.h1 = w1 * i[0] + w2 * i[1] + b_h1;
     c.a_h1 = sigmoid(c.h1);
-    c.h2 = w3 * i[0] + w4 * i[1];
+    c.h2 = w3 * i[0] + w4 * i[1] + b_h2;
     c.a_h2 = sigmoid(c.h2);
-    c.o1 = w5 * c.a_h1 + w6 * c.a_h2;
+    c.o1 = w5 * c.a_h1 + w6 * c.a_h2 + b_o1;
     c.a_o1 = sigmoid(c.o1);
-    c.o2 = w7 * c.a_h1 + w8 * c.a_h2;
+    c.o2 = w7 * c.a_h1 + w8 * c.a_h2 + b_o2;
     c.a_o2 = sigmoid(c.o2);
     c.E1 = 0.5 * (t[0] - c.a_o1) * (t[0] - c.a_o1);
     c.E2 = 0.5 * (t[1] - c.a_o2) * (t[1] - c.a_o2);
@@ -144,6 +218,7 @@ inline ClosedForm closed_form(const Pair& i, const Pair& t, const Weights& w) {
     c.delta_h2 = c.dE_da_h2 * c.a_h2 * (1 - c.a_h2);
     c.grad = {c.delta_h1 * i[0],   c.delta_h1 * i[1],   c.delta_h2 * i[0],   c.delta_h2 * i[1],
               c.delta_o1 * c.a_h1, c.delta_o1 * c.a_h2, c.delta_o2 * c.a_h1, c.delta_o2 * c.a_h2};
+    c.bias_grad = {c.delta_h1, c.delta_h2, c.delta_o1, c.delta_o2};
     return c;
 }
 
