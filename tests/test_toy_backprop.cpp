@@ -494,6 +494,9 @@ TEST_CASE("toy: the flag parser rejects bad values with a one-line reason") {
     fails({"--iterations", "1000001"}, "--iterations: expected a whole number from 0 to 1000000, got '1000001'");
     fails({"--csv"}, "--csv: missing value");
     fails({"--csv="}, "--csv: expected a file path, got an empty string");
+    fails({"--lrs="}, "--lrs: expected comma-separated numbers, got an empty value");
+    fails({"--weights", ""}, "--weights: expected 8 comma-separated numbers (w1,...,w8), got an empty value");
+    fails({"--no-plot=1"}, "--no-plot: takes no value, got '1'");
     fails({"--bogus", "1"}, "unknown flag '--bogus'");
     fails({"--lr", "0.1"}, "unknown flag '--lr'");
     fails({"stray"}, "unexpected argument 'stray'");

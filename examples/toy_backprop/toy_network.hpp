@@ -281,6 +281,11 @@ inline double parse_number(std::string_view flag, std::string_view text) {
 /// "a,b,c" → numbers; `count` = 0 accepts any non-zero count.
 inline std::vector<double> parse_list(std::string_view flag, std::string_view text, std::size_t count,
                                       std::string_view names) {
+    if (text.empty())
+        throw UsageError(std::string(flag) + ": expected " +
+                         (count != 0 ? std::to_string(count) + " comma-separated numbers (" + std::string(names) + ")"
+                                     : std::string("comma-separated numbers")) +
+                         ", got an empty value");
     std::vector<double> values;
     std::size_t start = 0;
     while (true) {
@@ -311,7 +316,7 @@ inline long long parse_count(std::string_view flag, std::string_view text) {
 
 /// Parses the arguments after the program name. Throws UsageError with a one-line reason on a bad command line:
 /// an unknown flag, a missing value, a value that is not a finite number, a list of the wrong length, a learning
-/// rate ≤ 0, an iteration count that is negative, fractional or above max_iterations.
+/// rate ≤ 0, an iteration count that is negative, fractional or above max_iterations, a value given to a switch.
 inline Options parse_args(const std::vector<std::string>& args) {
     Options opt;
     for (std::size_t a = 0; a < args.size(); ++a) {
@@ -328,6 +333,8 @@ inline Options parse_args(const std::vector<std::string>& args) {
         // "--flag=value" or "--flag value"
         const std::size_t eq = arg.find('=');
         const std::string flag = arg.substr(0, eq);
+        if (flag == "--no-plot")  // a switch: "--no-plot=yes" is not a spelling of it
+            throw UsageError(flag + ": takes no value, got '" + arg.substr(eq + 1) + "'");
         std::string value;
         const auto is_known = [](const std::string& f) {
             return f == "--inputs" || f == "--targets" || f == "--weights" || f == "--lrs" || f == "--iterations" ||
