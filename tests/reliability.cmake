@@ -76,3 +76,19 @@ minitorch_usage_error_test(toy_backprop "^--lrs: learning rates must be > 0, got
 minitorch_usage_error_test(toy_backprop "^--iterations: expected a whole number from 0 to 1000000, got '-1'$"
                            --iterations -1)
 minitorch_usage_error_test(toy_backprop "^--csv: missing value$" --csv)
+# Biases (issue 18): each bad --biases names the two numbers it expected and what came instead.
+minitorch_usage_error_test(toy_backprop
+                           "^--biases: expected 2 comma-separated numbers \\(b1,b2\\), got 1 in '0\\.35'$"
+                           --biases 0.35)
+minitorch_usage_error_test(toy_backprop
+                           "^--biases: expected 2 comma-separated numbers \\(b1,b2\\), got 3 in '1,2,3'$"
+                           --biases 1,2,3)
+minitorch_usage_error_test(toy_backprop "^--biases: 'nan' is not a finite number$" --biases nan,0.6)
+minitorch_usage_error_test(toy_backprop "^--biases: 'inf' is not a finite number$" --biases 0.35,inf)
+minitorch_usage_error_test(toy_backprop "^--biases: 'abc' is not a finite number$" --biases abc,0.6)
+minitorch_usage_error_test(toy_backprop
+                           "^--biases: expected 2 comma-separated numbers \\(b1,b2\\), got an empty value$"
+                           --biases=)
+minitorch_usage_error_test(toy_backprop
+                           "^--train-biases needs --biases b1,b2 \\(the biases' starting values\\); the network has none$"
+                           --train-biases)

@@ -659,3 +659,64 @@ TEST_CASE("toy: gradcheck passes on the network with biases (half-sum MSE, batch
     CHECK(r.report.find("0.bias [2]: 0 of 2 elements outside tolerance") != std::string::npos);
     CHECK(r.report.find("2.bias [2]: 0 of 2 elements outside tolerance") != std::string::npos);
 }
+
+TEST_CASE("toy: the flag parser reads --biases and --train-biases") {
+    const toy::Options d = toy::parse_args({});
+    CHECK_FALSE(d.setup.biases.has_value());
+    CHECK_FALSE(d.setup.train_biases);
+
+    const toy::Options fixed = toy::parse_args({"--biases", "0.35,0.60", "--targets", "0.01,0.99", "--lrs", "0.5"});
+    REQUIRE(fixed.setup.biases.has_value());
+    CHECK(*fixed.setup.biases == toy::Pair{0.35, 0.6});
+    CHECK_FALSE(fixed.setup.train_biases);
+    CHECK(fixed.setup.targets == toy::Pair{0.01, 0.99});
+    // Mazur's inputs and weights are the defaults: the command above is his whole set-up.
+    CHECK(fixed.setup.inputs == toy::Pair{0.05, 0.1});
+    CHECK(fixed.setup.weights == w0);
+
+    // Either order, either spelling.
+    for (const auto& args : {std::vector<std::string>{"--train-biases", "--biases=-1,2e-3"},
+                             std::vector<std::string>{"--biases", "-1,2e-3", "--train-biases"}}) {
+        const toy::Options o = toy::parse_args(args);
+        REQUIRE(o.setup.biases.has_value());
+        CHECK(*o.setup.biases == toy::Pair{-1, 0.002});
+        CHECK(o.setup.train_biases);
+    }
+    const std::string u = toy::usage("toy_backprop");
+    CHECK(u.find("--biases b1,b2") != std::string::npos);
+    CHECK(u.find("--train-biases") != std::string::npos);
+    CHECK(u.find("toy_backprop --biases 0.35,0.60 --targets 0.01,0.99 --lrs 0.5 --iterations 10000") !=
+          std::string::npos);
+}
+
+TEST_CASE("toy: the flag parser refuses bad --biases and --train-biases without biases, naming what it expected") {
+    using V = std::vector<std::string>;
+    const auto fails = [](const V& args, const std::string& message) {
+        std::string joined;
+        for (const auto& a : args) joined += " " + a;
+        INFO("toy_backprop" << joined);
+        CHECK_THROWS_WITH_AS(toy::parse_args(args), message.c_str(), toy::UsageError);
+    };
+    fails({"--biases", "0.35"}, "--biases: expected 2 comma-separated numbers (b1,b2), got 1 in '0.35'");
+    fails({"--biases", "0.35,0.6,0.1"},
+          "--biases: expected 2 comma-separated numbers (b1,b2), got 3 in '0.35,0.6,0.1'");
+    fails({"--biases", "nan,0.6"}, "--biases: 'nan' is not a finite number");
+    fails({"--biases", "0.35,inf"}, "--biases: 'inf' is not a finite number");
+    fails({"--biases", "0.35,-inf"}, "--biases: '-inf' is not a finite number");
+    fails({"--biases", "b1,b2"}, "--biases: 'b1' is not a finite number");
+    fails({"--biases", "0.35,"}, "--biases: '' is not a finite number");
+    fails({"--biases", ""}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
+    fails({"--biases="}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
+    fails({"--biases"}, "--biases: missing value");
+    fails({"--train-biases"},
+          "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
+    fails({"--train-biases", "--lrs", "0.5"},
+          "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
+    fails({"--biases", "0.35,0.6", "--train-biases=yes"}, "--train-biases: takes no value, got 'yes'");
+
+    toy::Setup no_biases;
+    no_biases.train_biases = true;
+    CHECK_THROWS_WITH_AS(toy::train(no_biases, 0.5, 1),
+                         "toy::train: train_biases needs biases to train (Setup::biases is empty)",
+                         std::invalid_argument);
+}

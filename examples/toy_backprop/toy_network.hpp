@@ -250,15 +250,23 @@ inline std::string usage(const std::string& program) {
            "  --inputs i1,i2          inputs (default 0.05,0.1)\n"
            "  --targets t1,t2         targets (default 0.5,0.5)\n"
            "  --weights w1,...,w8     initial weights (default 0.15,0.2,0.25,0.3,0.4,0.45,0.5,0.55)\n"
-           "  --lrs a,b,...           learning rates, each > 0 (default 0.1,0.2,0.5,0.8,1.0,2.0)\n"
+           "  --biases b1,b2          add biases: b1 to both hidden neurons' net inputs, b2 to both outputs'\n"
+           "                          (default: none, the bias-free network); fixed unless --train-biases\n"
+           "  --train-biases          update the biases with the weights, one per neuron as in PyTorch:\n"
+           "                          both hidden ones start at b1, both output ones at b2 (needs --biases)\n"
+           "  --lrs a,b,...           learning rates, each > 0 (default 0.1,0.2,0.5,0.8,1.0,2.0);\n"
+           "                          with just one, the walk-through goes on through its first update\n"
            "  --iterations N          gradient-descent updates per learning rate, 0 ≤ N ≤ 1000000\n"
            "                          (default 100)\n"
-           "  --csv PATH              where to write lr,iteration,E_total,w1..w8 (default toy_backprop.csv)\n"
+           "  --csv PATH              where to write lr,iteration,E_total,w1..w8 (and b_h1,b_h2,b_o1,b_o2\n"
+           "                          with --biases) (default toy_backprop.csv)\n"
            "  --plot PATH             where to render the error curves with gnuplot\n"
            "                          (default toy_backprop_error_curves.png)\n"
            "  --no-plot               skip the picture\n"
            "  -h, --help              show this help\n"
-           "Values go after the flag or after '=': --iterations 50, --iterations=50.\n";
+           "Values go after the flag or after '=': --iterations 50, --iterations=50.\n"
+           "Matt Mazur's walk-through (2015), its first update and 10,000 of them:\n  " +
+           program + " --biases 0.35,0.60 --targets 0.01,0.99 --lrs 0.5 --iterations 10000\n";
 }
 
 /// Shortest text that reads back as the same double ("0.1", "2", "1e-05").
@@ -316,7 +324,8 @@ inline long long parse_count(std::string_view flag, std::string_view text) {
 
 /// Parses the arguments after the program name. Throws UsageError with a one-line reason on a bad command line:
 /// an unknown flag, a missing value, a value that is not a finite number, a list of the wrong length, a learning
-/// rate ≤ 0, an iteration count that is negative, fractional or above max_iterations, a value given to a switch.
+/// rate ≤ 0, an iteration count that is negative, fractional or above max_iterations, a value given to a switch,
+/// --train-biases without --biases.
 inline Options parse_args(const std::vector<std::string>& args) {
     Options opt;
     for (std::size_t a = 0; a < args.size(); ++a) {
@@ -329,16 +338,20 @@ inline Options parse_args(const std::vector<std::string>& args) {
             opt.plot = false;
             continue;
         }
+        if (arg == "--train-biases") {
+            opt.setup.train_biases = true;
+            continue;
+        }
         if (arg.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + arg + "'");
         // "--flag=value" or "--flag value"
         const std::size_t eq = arg.find('=');
         const std::string flag = arg.substr(0, eq);
-        if (flag == "--no-plot")  // a switch: "--no-plot=yes" is not a spelling of it
+        if (flag == "--no-plot" || flag == "--train-biases")  // a switch: "--train-biases=yes" is not a spelling of it
             throw UsageError(flag + ": takes no value, got '" + arg.substr(eq + 1) + "'");
         std::string value;
         const auto is_known = [](const std::string& f) {
-            return f == "--inputs" || f == "--targets" || f == "--weights" || f == "--lrs" || f == "--iterations" ||
-                   f == "--csv" || f == "--plot";
+            return f == "--inputs" || f == "--targets" || f == "--weights" || f == "--biases" || f == "--lrs" ||
+                   f == "--iterations" || f == "--csv" || f == "--plot";
         };
         if (!is_known(flag)) throw UsageError("unknown flag '" + flag + "'");
         if (eq != std::string::npos) {
@@ -357,6 +370,9 @@ inline Options parse_args(const std::vector<std::string>& args) {
         } else if (flag == "--weights") {
             const auto v = detail::parse_list(flag, value, 8, "w1,...,w8");
             for (std::size_t k = 0; k < 8; ++k) opt.setup.weights[k] = v[k];
+        } else if (flag == "--biases") {
+            const auto v = detail::parse_list(flag, value, 2, "b1,b2");
+            opt.setup.biases = Pair{v[0], v[1]};
         } else if (flag == "--lrs") {
             opt.lrs = detail::parse_list(flag, value, 0, "");
             for (double lr : opt.lrs)
@@ -368,6 +384,10 @@ inline Options parse_args(const std::vector<std::string>& args) {
             (flag == "--csv" ? opt.csv_path : opt.plot_path) = value;
         }
     }
+    // Checked after every flag is read, so the order of the two flags does not matter. Training biases that do not
+    // exist has no sensible meaning (starting them at 0 would silently change the network), so it is refused.
+    if (opt.setup.train_biases && !opt.setup.biases)
+        throw UsageError("--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
     return opt;
 }
 
