@@ -218,13 +218,21 @@ inline void check_same_shape(const std::string& what, const Shape& expected, con
 /// asked for describe() when the check fails (the check itself allocates nothing):
 ///   "Conv2d(1→1, k=3): parameter weight has shape [1], expected [1, 1, 3, 3] (…)"
 template <class L, class T>
-void check_parameter_shape(const L& layer, const char* name, const Tensor<T>& t,
-                           std::initializer_list<std::size_t> expected) {
-    if (std::equal(t.shape().begin(), t.shape().end(), expected.begin(), expected.end())) return;
+[[noreturn]] void throw_parameter_shape(const L& layer, const char* name, const Tensor<T>& t, const Shape& expected) {
     throw std::invalid_argument(layer.describe() + ": parameter " + name + " has shape " + to_string(t.shape()) +
-                                ", expected " + to_string(Shape(expected)) +
+                                ", expected " + to_string(expected) +
                                 " (a parameter's shape is fixed by its layer: write its values through parameters(), "
                                 "do not replace the tensor)");
+}
+template <class L, class T>
+void check_parameter_shape(const L& layer, const char* name, const Tensor<T>& t,
+                           std::initializer_list<std::size_t> expected) {
+    if (!std::equal(t.shape().begin(), t.shape().end(), expected.begin(), expected.end()))
+        throw_parameter_shape(layer, name, t, Shape(expected));
+}
+template <class L, class T>
+void check_parameter_shape(const L& layer, const char* name, const Tensor<T>& t, const Shape& expected) {
+    if (t.shape() != expected) throw_parameter_shape(layer, name, t, expected);
 }
 
 /// For a layer's constructor: throws invalid_argument "<layer>: <name> of shape <shape> has too many elements …" when

@@ -28,6 +28,7 @@
 #include "minitorch/kernels/im2col.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
+#include "minitorch/layers/weighted.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -53,22 +54,18 @@ struct Conv2dOptions {
 };
 
 template <class T>
-class Conv2d : public TrainingMode {
+class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
+    using Parameters = WeightAndBias<Conv2d<T>, T>;  // weight_ [out, in, kh, kw], bias_ [out] and their gradients
+    using Parameters::weight_, Parameters::bias_, Parameters::weight_grad_, Parameters::bias_grad_;
+    using Parameters::check_parameters;
+
   public:
     using scalar_type = T;
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw.
-    explicit Conv2d(Conv2dOptions options, Generator& gen = default_generator())
-        : opt_(normalise(options)),
-          weight_({opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w}),
-          weight_grad_(weight_.shape()) {
-        const std::size_t fan_in = opt_.in * opt_.kernel_h * opt_.kernel_w;
-        kaiming_uniform_default_(weight_, fan_in, gen);
-        if (opt_.bias) {
-            bias_ = Tensor<T>({opt_.out});
-            bias_grad_ = Tensor<T>({opt_.out});
-            kaiming_uniform_default_(bias_, fan_in, gen);
-        }
+    explicit Conv2d(Conv2dOptions options, Generator& gen = default_generator()) : opt_(normalise(options)) {
+        this->init_parameters({opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w}, opt_.bias,
+                              opt_.in * opt_.kernel_h * opt_.kernel_w, gen);
     }
 
     /// "Conv2d(16→32, k=3)", with ", s=2", ", p=1", ", bias=false" only when not the default; "k=2×3" if not square.
@@ -179,28 +176,10 @@ class Conv2d : public TrainingMode {
         }
     }
 
-    std::vector<ParameterRef<T>> parameters() {
-        std::vector<ParameterRef<T>> p{{"weight", &weight_, &weight_grad_}};
-        if (opt_.bias) p.push_back({"bias", &bias_, &bias_grad_});
-        return p;
-    }
-
-    /// Sets the parameter gradients to zero (PyTorch's module.zero_grad()); they accumulate over backward calls.
-    void zero_grad() { minitorch::zero_grad(*this); }
+    // parameters(), zero_grad(), weight(), bias(), weight_grad(), bias_grad(), set_weight, set_bias: WeightAndBias.
 
     /// The options with the kernel resolved: kernel_h and kernel_w always set; kernel set when they are equal.
     const Conv2dOptions& options() const noexcept { return opt_; }
-    const Tensor<T>& weight() const noexcept { return weight_; }
-    const Tensor<T>& bias() const noexcept { return bias_; }
-    const Tensor<T>& weight_grad() const noexcept { return weight_grad_; }
-    const Tensor<T>& bias_grad() const noexcept { return bias_grad_; }
-    /// weight: [out, in, kh, kw]
-    void set_weight(const Tensor<T>& w) { assign_parameter(weight_, w, describe() + ".set_weight"); }
-    /// bias: [out]
-    void set_bias(const Tensor<T>& b) {
-        if (!opt_.bias) throw std::logic_error(describe() + ".set_bias: this layer was built without a bias");
-        assign_parameter(bias_, b, describe() + ".set_bias");
-    }
 
   private:
     static Conv2dOptions normalise(Conv2dOptions o) {
@@ -225,17 +204,6 @@ class Conv2d : public TrainingMode {
         checked_mul(2, o.padding, "Conv2d: padding " + std::to_string(o.padding) + " is too large: 2·padding");
         check_parameter_size<T>("Conv2d", "weight", {o.out, o.in, o.kernel_h, o.kernel_w});
         return o;
-    }
-
-    /// weight [out, in, kh, kw], bias [out] (and their gradients): a tensor of another shape, put there through
-    /// parameters(), is refused naming the layer and the parameter.
-    void check_parameters(bool grads) const {
-        const std::initializer_list<std::size_t> w{opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w};
-        check_parameter_shape(*this, "weight", weight_, w);
-        if (grads) check_parameter_shape(*this, "weight's gradient", weight_grad_, w);
-        if (!opt_.bias) return;
-        check_parameter_shape(*this, "bias", bias_, {opt_.out});
-        if (grads) check_parameter_shape(*this, "bias's gradient", bias_grad_, {opt_.out});
     }
 
     /// Smallest image extent along an axis for a kernel of size k: H + 2p ≥ k and H ≥ 1.
@@ -315,8 +283,6 @@ class Conv2d : public TrainingMode {
     }
 
     Conv2dOptions opt_;
-    Tensor<T> weight_, weight_grad_;                  // [out, in, kh, kw]
-    Tensor<T> bias_, bias_grad_;                      // [out] (empty when bias = false)
     InputCache<T> input_;                             // cache: the input (a copy, or borrowed), [N, C, H, W]
     Tensor<T> y_, dx_;                                // outputs, reused between steps
     std::vector<Tensor<T>> col_;                      // per thread: [C·kh·kw, outH·outW] (col, then dcol)

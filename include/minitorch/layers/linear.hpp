@@ -3,6 +3,7 @@
 #pragma once
 
 #include "minitorch/layer.hpp"
+#include "minitorch/layers/weighted.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -18,19 +19,17 @@ struct LinearOptions {
 };
 
 template <class T>
-class Linear : public TrainingMode {
+class Linear : public TrainingMode, public WeightAndBias<Linear<T>, T> {
+    using Parameters = WeightAndBias<Linear<T>, T>;  // weight_ [out, in], bias_ [out] and their gradients
+    using Parameters::weight_, Parameters::bias_, Parameters::weight_grad_, Parameters::bias_grad_;
+    using Parameters::check_parameters;
+
 public:
     using scalar_type = T;
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√in, 1/√in).
-    explicit Linear(LinearOptions options, Generator& gen = default_generator())
-        : opt_(checked(options)), weight_({options.out, options.in}), weight_grad_({options.out, options.in}) {
-        kaiming_uniform_default_(weight_, opt_.in, gen);
-        if (opt_.bias) {
-            bias_ = Tensor<T>({opt_.out});
-            bias_grad_ = Tensor<T>({opt_.out});
-            kaiming_uniform_default_(bias_, opt_.in, gen);
-        }
+    explicit Linear(LinearOptions options, Generator& gen = default_generator()) : opt_(checked(options)) {
+        this->init_parameters({opt_.out, opt_.in}, opt_.bias, opt_.in, gen);
     }
 
     std::string describe() const {
@@ -76,27 +75,9 @@ public:
         return dx_;
     }
 
-    std::vector<ParameterRef<T>> parameters() {
-        std::vector<ParameterRef<T>> p{{"weight", &weight_, &weight_grad_}};
-        if (opt_.bias) p.push_back({"bias", &bias_, &bias_grad_});
-        return p;
-    }
-
-    /// Sets the parameter gradients to zero (PyTorch's module.zero_grad()); they accumulate over backward calls.
-    void zero_grad() { minitorch::zero_grad(*this); }
+    // parameters(), zero_grad(), weight(), bias(), weight_grad(), bias_grad(), set_weight, set_bias: WeightAndBias.
 
     const LinearOptions& options() const noexcept { return opt_; }
-    const Tensor<T>& weight() const noexcept { return weight_; }
-    const Tensor<T>& bias() const noexcept { return bias_; }
-    const Tensor<T>& weight_grad() const noexcept { return weight_grad_; }
-    const Tensor<T>& bias_grad() const noexcept { return bias_grad_; }
-    /// weight: [out, in]
-    void set_weight(const Tensor<T>& w) { assign_parameter(weight_, w, describe() + ".set_weight"); }
-    /// bias: [out]
-    void set_bias(const Tensor<T>& b) {
-        if (!opt_.bias) throw std::logic_error(describe() + ".set_bias: this layer was built without a bias");
-        assign_parameter(bias_, b, describe() + ".set_bias");
-    }
 
 private:
     /// The options, refused when a feature count is 0 or the weight [out, in] cannot exist (checked before the weight
@@ -110,19 +91,7 @@ private:
         return o;
     }
 
-    /// weight [out, in], bias [out] (and their gradients): a tensor of another shape, put there through parameters(),
-    /// is refused naming the layer and the parameter.
-    void check_parameters(bool grads) const {
-        check_parameter_shape(*this, "weight", weight_, {opt_.out, opt_.in});
-        if (grads) check_parameter_shape(*this, "weight's gradient", weight_grad_, {opt_.out, opt_.in});
-        if (!opt_.bias) return;
-        check_parameter_shape(*this, "bias", bias_, {opt_.out});
-        if (grads) check_parameter_shape(*this, "bias's gradient", bias_grad_, {opt_.out});
-    }
-
     LinearOptions opt_;
-    Tensor<T> weight_, weight_grad_;  // [out, in]
-    Tensor<T> bias_, bias_grad_;      // [out] (empty when bias = false)
     Tensor<T> x_;                     // cache: the input, [N, in]
     Tensor<T> y_, dx_;                // outputs, reused between steps
     bool has_cache_ = false;

@@ -28,26 +28,36 @@ namespace minitorch {
 
 namespace detail {
 
-/// Shared geometry and checks of the two pooling layers: square kernel k, stride s (0 in the options means s = k).
-struct PoolGeometry {
-    std::size_t kernel, stride;
-
-    PoolGeometry(const char* layer, std::size_t k, std::size_t s) : kernel(k), stride(s == 0 ? k : s) {
-        if (k == 0) throw std::invalid_argument(std::string(layer) + ": kernel must be positive, got 0");
-    }
-
+/// What the two pooling layers share: a square kernel k and a stride s (0 in the options means s = k, PyTorch's
+/// default), checked once, and the contract's describe, window and output_shape. Options: MaxPool2dOptions or
+/// AvgPool2dOptions.
+template <class Options>
+class PoolWindow {
+  public:
     /// "MaxPool2d(k=2)", plus ", s=1" when the stride is not the kernel size.
-    std::string describe(const char* layer) const {
-        return std::string(layer) + "(k=" + std::to_string(kernel) +
-               (stride != kernel ? ", s=" + std::to_string(stride) : std::string()) + ")";
+    std::string describe() const {
+        return std::string(name_) + "(k=" + std::to_string(opt_.kernel) +
+               (opt_.stride != opt_.kernel ? ", s=" + std::to_string(opt_.stride) : std::string()) + ")";
+    }
+    Window window() const noexcept { return {opt_.kernel, opt_.stride}; }
+    /// [N, C, H, W] → [N, C, (H − k)/s + 1, (W − k)/s + 1], needs H, W ≥ k.
+    Shape output_shape(const Shape& in) const {
+        const std::size_t k = opt_.kernel, s = opt_.stride;
+        check_input(in.size() == 4 && in[2] >= k && in[3] >= k, describe(),
+                    "[N, C, H, W] with H, W ≥ " + std::to_string(k), in);
+        return {in[0], in[1], (in[2] - k) / s + 1, (in[3] - k) / s + 1};
+    }
+    /// The options with the stride resolved (never 0).
+    const Options& options() const noexcept { return opt_; }
+
+  protected:
+    PoolWindow(const char* name, Options o) : name_(name), opt_(o) {
+        if (opt_.kernel == 0) throw std::invalid_argument(std::string(name) + ": kernel must be positive, got 0");
+        if (opt_.stride == 0) opt_.stride = opt_.kernel;
     }
 
-    /// [N, C, H, W] → [N, C, (H − k)/s + 1, (W − k)/s + 1], needs H, W ≥ k.
-    Shape output_shape(const Shape& in, const std::string& who) const {
-        check_input(in.size() == 4 && in[2] >= kernel && in[3] >= kernel, who,
-                    "[N, C, H, W] with H, W ≥ " + std::to_string(kernel), in);
-        return {in[0], in[1], (in[2] - kernel) / stride + 1, (in[3] - kernel) / stride + 1};
-    }
+    const char* name_;  // "MaxPool2d" or "AvgPool2d"
+    Options opt_;       // kernel k and stride s (resolved)
 };
 
 }  // namespace detail
@@ -61,19 +71,12 @@ struct MaxPool2dOptions {
 /// scan order when several are equal, like PyTorch). As in PyTorch's CPU kernel, a NaN counts as larger than anything
 /// (the last NaN of a window is its maximum), so NaNs propagate.
 template <class T>
-class MaxPool2d : public TrainingMode {
+class MaxPool2d : public TrainingMode, public detail::PoolWindow<MaxPool2dOptions> {
   public:
     using scalar_type = T;
 
-    explicit MaxPool2d(MaxPool2dOptions options) : opt_(options), geo_("MaxPool2d", options.kernel, options.stride) {
-        opt_.stride = geo_.stride;
-    }
-
-    std::string describe() const { return geo_.describe("MaxPool2d"); }
-    Window window() const noexcept { return {geo_.kernel, geo_.stride}; }
-    Shape output_shape(const Shape& in) const { return geo_.output_shape(in, describe()); }
-    /// The options with the stride resolved (never 0).
-    const MaxPool2dOptions& options() const noexcept { return opt_; }
+    explicit MaxPool2d(MaxPool2dOptions options) : PoolWindow("MaxPool2d", options) {}
+    // describe(), window(), output_shape(), options(): detail::PoolWindow.
 
     // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = max_{i, j < k} x[p, oh·s + i, ow·s + j]
     // In training mode argmax[p, oh, ow] = the flat index ih·W + iw in plane p of the maximum (the cache).
@@ -148,7 +151,7 @@ class MaxPool2d : public TrainingMode {
     void pool_planes(const Tensor<T>& x, Tensor<T>& y, std::size_t begin, std::size_t end,
                      std::size_t* argmax) const {
         const std::size_t H = x.dim(2), W = x.dim(3), out_h = y.dim(2), out_w = y.dim(3);
-        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const std::size_t k = opt_.kernel, s = opt_.stride;
         if (!argmax && k == 2 && s == 2) {  // eval mode, the common 2 × 2 pool: values only, no argmax
             if constexpr (std::is_same_v<T, float>) {  // the kernel of the ISA in use (kernels/pool.hpp)
                 kernels::pool().max_2x2(x.data() + begin * H * W, end - begin, H, W, y.data() + begin * out_h * out_w);
@@ -213,8 +216,6 @@ class MaxPool2d : public TrainingMode {
         }
     }
 
-    MaxPool2dOptions opt_;
-    detail::PoolGeometry geo_;
     std::vector<std::size_t> argmax_;  // cache: [N, C, outH, outW], index within the input plane
     Shape x_shape_;                    // cache: the input shape
     Tensor<T> y_, dx_;
@@ -228,19 +229,12 @@ struct AvgPool2dOptions {
 
 /// y = the mean of each k×k window (no padding, so every window has k² pixels).
 template <class T>
-class AvgPool2d : public TrainingMode {
+class AvgPool2d : public TrainingMode, public detail::PoolWindow<AvgPool2dOptions> {
   public:
     using scalar_type = T;
 
-    explicit AvgPool2d(AvgPool2dOptions options) : opt_(options), geo_("AvgPool2d", options.kernel, options.stride) {
-        opt_.stride = geo_.stride;
-    }
-
-    std::string describe() const { return geo_.describe("AvgPool2d"); }
-    Window window() const noexcept { return {geo_.kernel, geo_.stride}; }
-    Shape output_shape(const Shape& in) const { return geo_.output_shape(in, describe()); }
-    /// The options with the stride resolved (never 0).
-    const AvgPool2dOptions& options() const noexcept { return opt_; }
+    explicit AvgPool2d(AvgPool2dOptions options) : PoolWindow("AvgPool2d", options) {}
+    // describe(), window(), output_shape(), options(): detail::PoolWindow.
 
     // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = (1/k²) Σ_{i, j < k} x[p, oh·s + i, ow·s + j]
     const Tensor<T>& forward(const Tensor<T>& x) {
@@ -263,7 +257,7 @@ class AvgPool2d : public TrainingMode {
         check_backward(has_cache_, describe(), y_.shape(), dy.shape());
         dx_.resize(x_shape_);
         const std::size_t H = x_shape_[2], W = x_shape_[3], out_h = y_.dim(2), out_w = y_.dim(3);
-        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const std::size_t k = opt_.kernel, s = opt_.stride;
         const T scale = T(1) / static_cast<T>(k * k);
         parallel_for(x_shape_[0] * x_shape_[1], [&](std::size_t begin, std::size_t end, std::size_t) {
             for (std::size_t p = begin; p < end; ++p) {
@@ -287,7 +281,7 @@ class AvgPool2d : public TrainingMode {
     /// Planes [begin, end) of x [N, C, H, W] (plane p = (n, c)) into y [N, C, outH, outW].
     void pool_planes(const Tensor<T>& x, Tensor<T>& y, std::size_t begin, std::size_t end) const {
         const std::size_t H = x.dim(2), W = x.dim(3), out_h = y.dim(2), out_w = y.dim(3);
-        const std::size_t k = geo_.kernel, s = geo_.stride;
+        const std::size_t k = opt_.kernel, s = opt_.stride;
         const T scale = T(1) / static_cast<T>(k * k);
         for (std::size_t p = begin; p < end; ++p) {
             const T* in = x.data() + p * H * W;
@@ -302,8 +296,6 @@ class AvgPool2d : public TrainingMode {
         }
     }
 
-    AvgPool2dOptions opt_;
-    detail::PoolGeometry geo_;
     Shape x_shape_;  // cache: the input shape
     Tensor<T> y_, dx_;
     bool has_cache_ = false;
