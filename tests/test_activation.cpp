@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
-#include <bit>
+#include "support/random_values.hpp"
+#include "support/same_bits.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <iterator>
@@ -13,6 +15,8 @@
 #include <vector>
 
 using namespace minitorch;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 namespace {
 // Inputs kept away from ReLU's kink at 0, so central differences never straddle it.
@@ -63,20 +67,14 @@ TEST_CASE("Sigmoid: forward values and gradcheck") {
     CHECK(y[0] == 0.5);
     CHECK(y[1] == doctest::Approx(1 / (1 + std::exp(-2.0))).epsilon(1e-15));
     CHECK(y[2] == doctest::Approx(1 / (1 + std::exp(2.0))).epsilon(1e-15));
-    Generator gen(3);
-    Tensor<double> x({3, 7});
-    normal_(x, 0, 2, gen);
-    const auto r = gradcheck(s, x);
+    const auto r = gradcheck(s, random_tensor({3, 7}, 3, 0, 2));
     INFO(r.report);
     CHECK(r.ok);
 }
 
 TEST_CASE("gradcheck catches a Sigmoid whose derivative uses the wrong activation") {
     WrongSigmoid wrong;
-    Generator gen(4);
-    Tensor<double> x({2, 5});
-    normal_(x, 0, 1, gen);
-    const auto r = gradcheck(wrong, x);
+    const auto r = gradcheck(wrong, random_tensor({2, 5}, 4));
     INFO(r.report);
     CHECK_FALSE(r.ok);
     CHECK(r.worst_tensor == "input");
@@ -115,8 +113,8 @@ TEST_CASE("ReLU float kernels, every ISA: the definition bit for bit (NaN propag
             for (std::size_t i = 0; i < n; ++i) {
                 const float want_y = x[i] > 0 || std::isnan(x[i]) ? x[i] : 0.0f;  // +0, never −0
                 const float want_dx = y[i] > 0 ? dy[i] : 0.0f;
-                wrong += std::bit_cast<std::uint32_t>(y[i]) != std::bit_cast<std::uint32_t>(want_y);
-                wrong += std::bit_cast<std::uint32_t>(dx[i]) != std::bit_cast<std::uint32_t>(want_dx);
+                wrong += !same_bits(y[i], want_y);
+                wrong += !same_bits(dx[i], want_dx);
             }
             CHECK(wrong == 0);
         }

@@ -9,22 +9,20 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+#include "support/same_bits.hpp"
+
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 using namespace minitorch;
 
 namespace {
-Tensor<double> random_tensor(Shape shape, std::uint64_t seed, double mean = 0, double stddev = 1) {
-    Generator gen(seed);
-    Tensor<double> t(std::move(shape));
-    normal_(t, mean, stddev, gen);
-    return t;
-}
+using test_support::first_bit_difference;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 /// Per-channel mean and biased variance of a [N, C, ...] tensor, computed directly (two passes, double).
 void channel_stats(const Tensor<double>& x, std::vector<double>& mean, std::vector<double>& var) {
@@ -498,11 +496,6 @@ KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& 
     return o;
 }
 
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
-}
-
 /// The layer's plain loops (detail::, which it runs for strided runs and double) on the contiguous float runs of a
 /// KernelCase: the kernels' definition written element by element.
 KernelOutputs run_plain_loops(const KernelCase& d) {
@@ -604,32 +597,30 @@ TEST_CASE("BatchNorm kernels, every ISA: bit for bit the scalar ISA and the laye
         // The scalar kernels are the layer's plain loops, bit for bit (so strided runs and double compute the same
         // formulas), and the x̂-only / y-only calls and the recomputed x̂ give the bits of the full call.
         const KernelOutputs plain = run_plain_loops(d);
-        CHECK(same_bits(scalar.sums, plain.sums));
-        CHECK(same_bits(scalar.xhat, plain.xhat));
-        CHECK(same_bits(scalar.y, plain.y));
-        CHECK(same_bits(scalar.y_eval, plain.y_eval));
-        CHECK(same_bits(scalar.dx, plain.dx));
-        CHECK(same_bits(scalar.xhat_only, scalar.xhat));
-        CHECK(same_bits(scalar.y_only, scalar.y));
-        CHECK(same_bits(scalar.dx_of_x, scalar.dx));
+        CHECK(first_bit_difference(scalar.sums, plain.sums) == -1);
+        CHECK(first_bit_difference(scalar.xhat, plain.xhat) == -1);
+        CHECK(first_bit_difference(scalar.y, plain.y) == -1);
+        CHECK(first_bit_difference(scalar.y_eval, plain.y_eval) == -1);
+        CHECK(first_bit_difference(scalar.dx, plain.dx) == -1);
+        CHECK(first_bit_difference(scalar.xhat_only, scalar.xhat) == -1);
+        CHECK(first_bit_difference(scalar.y_only, scalar.y) == -1);
+        CHECK(first_bit_difference(scalar.dx_of_x, scalar.dx) == -1);
         for (std::size_t ch = 0; ch < c; ++ch) {
-            CHECK(std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 4]) ==
-                  std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 2]));
-            CHECK(std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 5]) ==
-                  std::bit_cast<std::uint64_t>(scalar.sums[6 * ch + 3]));
+            CHECK(same_bits(scalar.sums[6 * ch + 4], scalar.sums[6 * ch + 2]));
+            CHECK(same_bits(scalar.sums[6 * ch + 5], scalar.sums[6 * ch + 3]));
         }
         CHECK(check_against_double(d, scalar) == 0);
         for (Isa isa : supported_isas()) {
             CAPTURE(isa_name(isa));
             const KernelOutputs got = run_kernels(kernels::batchnorm_for(isa), d);
-            CHECK(same_bits(got.sums, scalar.sums));
-            CHECK(same_bits(got.xhat, scalar.xhat));
-            CHECK(same_bits(got.y, scalar.y));
-            CHECK(same_bits(got.xhat_only, scalar.xhat_only));
-            CHECK(same_bits(got.y_only, scalar.y_only));
-            CHECK(same_bits(got.y_eval, scalar.y_eval));
-            CHECK(same_bits(got.dx, scalar.dx));
-            CHECK(same_bits(got.dx_of_x, scalar.dx_of_x));
+            CHECK(first_bit_difference(got.sums, scalar.sums) == -1);
+            CHECK(first_bit_difference(got.xhat, scalar.xhat) == -1);
+            CHECK(first_bit_difference(got.y, scalar.y) == -1);
+            CHECK(first_bit_difference(got.xhat_only, scalar.xhat_only) == -1);
+            CHECK(first_bit_difference(got.y_only, scalar.y_only) == -1);
+            CHECK(first_bit_difference(got.y_eval, scalar.y_eval) == -1);
+            CHECK(first_bit_difference(got.dx, scalar.dx) == -1);
+            CHECK(first_bit_difference(got.dx_of_x, scalar.dx_of_x) == -1);
         }
     }
 }

@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -35,12 +37,7 @@ void check_close(const Tensor<T>& got, const Tensor<T>& want, double tol, const 
     CHECK(worst <= 1.0);
 }
 
-template <class T>
-Tensor<T> random_tensor(const Shape& shape, Generator& gen) {
-    Tensor<T> t(shape);
-    normal_(t, 0, 1, gen);
-    return t;
-}
+using test_support::random_tensor;
 
 template <class T>
 void zero_grads(Conv2d<T>& conv) {

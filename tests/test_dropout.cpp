@@ -8,23 +8,19 @@
 
 #include <doctest/doctest.h>
 
-#include <bit>
+#include "support/random_values.hpp"
+#include "support/same_bits.hpp"
+
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 using namespace minitorch;
 
-namespace {
-Tensor<double> random_tensor(Shape shape, std::uint64_t seed) {
-    Generator gen(seed);
-    Tensor<double> t(std::move(shape));
-    normal_(t, 0, 1, gen);
-    return t;
-}
-}  // namespace
+using test_support::first_bit_difference;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 TEST_CASE("Dropout: eval mode is the identity, forward and backward (PyTorch back-propagates through it)") {
     Dropout<double> d({.p = 0.4});
@@ -227,7 +223,7 @@ TEST_CASE("Dropout kernel, every ISA: bit for bit the scalar ISA and (x·keep)·
             std::size_t bad = 0;
             for (std::size_t i = 0; i < n; ++i) {
                 const float definition = x[i] * static_cast<float>(m[i]) * scale;  // the layer's formula
-                bad += std::bit_cast<std::uint32_t>(scalar[i]) != std::bit_cast<std::uint32_t>(definition);
+                bad += !same_bits(scalar[i], definition);
                 // x·1 is exact, so a kept finite value is x·scale rounded once: within ½ ulp, 2^-24 relative.
                 const double ref = static_cast<double>(x[i]) * m[i] * static_cast<double>(scale);
                 if (std::isfinite(ref)) bad += !(std::abs(scalar[i] - ref) <= 0x1.0p-24 * std::abs(ref));
@@ -238,7 +234,7 @@ TEST_CASE("Dropout kernel, every ISA: bit for bit the scalar ISA and (x·keep)·
                 CAPTURE(isa_name(isa));
                 std::vector<float> got(n, -7.f);
                 kernels::dropout_for(isa).apply(x, m, scale, got.data(), n);
-                CHECK((n == 0 || std::memcmp(got.data(), scalar.data(), n * sizeof(float)) == 0));  // n = 0: no data()
+                CHECK(first_bit_difference(got, scalar) == -1);
             }
         }
     }
@@ -284,7 +280,7 @@ TEST_CASE("Dropout mask kernel, every ISA: keep = draw < threshold, then apply, 
                 std::size_t bad = 0;
                 for (std::size_t i = 0; i < n; ++i) {
                     bad += keep[i + 1] != want_keep[i] || mask_only[i + 1] != want_keep[i];
-                    bad += std::bit_cast<std::uint32_t>(out[i]) != std::bit_cast<std::uint32_t>(want_out[i]);
+                    bad += !same_bits(out[i], want_out[i]);
                 }
                 CHECK(bad == 0);
                 CHECK(keep[0] == 7);  // nothing written before the start

@@ -6,7 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 using namespace minitorch;
+using test_support::random_tensor;
 
 static_assert(Layer<Flatten<float>>);
 static_assert(Layer<Flatten<double>>);
@@ -30,10 +33,8 @@ TEST_CASE("Flatten: N×d1×…×dk becomes N×(d1·…·dk), values in row-major
 }
 
 TEST_CASE("Flatten: backward reshapes the gradient back, forward then backward is a round trip") {
-    Generator gen(3);
     Flatten<double> flat;
-    Tensor<double> x({3, 2, 3, 1});
-    normal_(x, 0, 1, gen);
+    const auto x = random_tensor({3, 2, 3, 1}, 3);
     const Tensor<double> y = flat.forward(x);
     const auto& dx = flat.backward(y);
     CHECK(dx == x);
@@ -41,11 +42,8 @@ TEST_CASE("Flatten: backward reshapes the gradient back, forward then backward i
 }
 
 TEST_CASE("Flatten: gradcheck") {
-    Generator gen(4);
     Flatten<double> flat;
-    Tensor<double> x({2, 3, 2, 2});
-    normal_(x, 0, 1, gen);
-    const auto r = gradcheck(flat, x);
+    const auto r = gradcheck(flat, random_tensor({2, 3, 2, 2}, 4));
     INFO(r.report);
     CHECK(r.ok);
 }
@@ -54,9 +52,7 @@ TEST_CASE("Flatten: after a conv to N×10×1×1 it is PyTorch's view(-1, 10), gr
     Generator gen(8);
     Sequential<double> head(Conv2d<double>({.in = 4, .out = 10, .kernel = 3}, gen), Flatten<double>());
     CHECK(head.output_shape({2, 4, 3, 3}) == Shape{2, 10});
-    Tensor<double> x({2, 4, 3, 3});
-    normal_(x, 0, 1, gen);
-    const auto r = gradcheck(head, x);
+    const auto r = gradcheck(head, random_tensor({2, 4, 3, 3}, gen));
     INFO(r.report);
     CHECK(r.ok);
 }

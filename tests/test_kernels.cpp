@@ -13,9 +13,9 @@
 #include <doctest/doctest.h>
 
 #include "support/random_values.hpp"
+#include "support/same_bits.hpp"
 
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -27,15 +27,8 @@ using namespace minitorch;
 
 namespace {
 
+using test_support::first_bit_difference;
 using test_support::random_floats;
-
-/// Index of the first element whose bits differ, or -1.
-long first_bit_difference(const std::vector<float>& a, const std::vector<float>& b) {
-    if (a.size() != b.size()) return 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::bit_cast<std::uint32_t>(a[i]) != std::bit_cast<std::uint32_t>(b[i])) return static_cast<long>(i);
-    return -1;
-}
 
 /// Every ISA this CPU supports except scalar (the one they are compared with); scalar itself is checked against the
 /// definition. Listed in the test output so a run on an AVX2-only machine shows what it covered.

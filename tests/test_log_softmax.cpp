@@ -4,9 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 #include <cmath>
 
 using namespace minitorch;
+using test_support::random_tensor;
 
 TEST_CASE("LogSoftmax: values on the rows (1, 2, 3) and (1, 1, 1)") {
     LogSoftmax<double> ls;
@@ -29,9 +32,7 @@ TEST_CASE("LogSoftmax: rows of exp(y) sum to 1 and large scores stay finite") {
     CHECK(y(1, 0) == doctest::Approx(-std::log(3.0)).epsilon(1e-6));
 
     LogSoftmax<double> ld;
-    Generator gen(1);
-    Tensor<double> x({4, 6});
-    normal_(x, 0, 5, gen);
+    const auto x = random_tensor({4, 6}, 1, 0, 5);
     const auto& yd = ld.forward(x);
     for (std::size_t n = 0; n < 4; ++n) {
         double s = 0;
@@ -42,10 +43,7 @@ TEST_CASE("LogSoftmax: rows of exp(y) sum to 1 and large scores stay finite") {
 
 TEST_CASE("LogSoftmax: gradcheck on 4×5") {
     LogSoftmax<double> ls;
-    Generator gen(2);
-    Tensor<double> x({4, 5});
-    normal_(x, 0, 2, gen);
-    const auto r = gradcheck(ls, x);
+    const auto r = gradcheck(ls, random_tensor({4, 5}, 2, 0, 2));
     INFO(r.report);
     CHECK(r.ok);
 }

@@ -6,11 +6,14 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 using namespace minitorch;
+using test_support::random_tensor;
 
 TEST_CASE("MSELoss: values for each reduction") {
     const Tensor<double> a({2, 2}, {1, 2, 3, 4}), t({2, 2}, {0, 2, 5, 4});  // squared errors 1, 0, 4, 0
@@ -21,9 +24,8 @@ TEST_CASE("MSELoss: values for each reduction") {
 
 TEST_CASE("MSELoss: gradcheck for each reduction") {
     Generator gen(6);
-    Tensor<double> a({3, 4}), t({3, 4});
-    normal_(a, 0, 1, gen);
-    normal_(t, 0, 1, gen);
+    const auto a = random_tensor({3, 4}, gen);
+    const auto t = random_tensor({3, 4}, gen);
     for (auto red : {Reduction::mean, Reduction::sum, Reduction::half_sum}) {
         MSELoss<double> loss(red);
         const auto r = gradcheck_loss(loss, a, t);
@@ -44,13 +46,6 @@ TEST_CASE("MSELoss: shape mismatch and backward before forward") {
 
 namespace {
 using Labels = std::vector<std::int64_t>;
-
-Tensor<double> random_logits(Shape shape, std::uint64_t seed) {
-    Generator gen(seed);
-    Tensor<double> t(std::move(shape));
-    normal_(t, 0, 2, gen);
-    return t;
-}
 }  // namespace
 
 TEST_CASE("NLLLoss: values and gradient for mean and sum") {
@@ -84,7 +79,7 @@ TEST_CASE("CrossEntropyLoss: values and gradient on the logit rows (1, 2, 3) and
 }
 
 TEST_CASE("NLLLoss and CrossEntropyLoss: gradcheck_loss for mean and sum") {
-    const auto x = random_logits({4, 5}, 21);
+    const auto x = random_tensor({4, 5}, 21, 0, 2);
     const Labels labels{3, 0, 4, 3};
     LogSoftmax<double> ls;
     const Tensor<double> log_probs = ls.forward(x);
@@ -104,7 +99,7 @@ TEST_CASE("NLLLoss and CrossEntropyLoss: gradcheck_loss for mean and sum") {
 }
 
 TEST_CASE("CrossEntropyLoss equals LogSoftmax followed by NLLLoss, value and gradient") {
-    const auto x = random_logits({5, 4}, 31);
+    const auto x = random_tensor({5, 4}, 31, 0, 2);
     const Labels labels{0, 3, 1, 1, 2};
     for (auto red : {Reduction::mean, Reduction::sum}) {
         CrossEntropyLoss<double> ce(red);

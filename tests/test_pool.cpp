@@ -8,16 +8,20 @@
 
 #include <doctest/doctest.h>
 
+#include "support/random_values.hpp"
+#include "support/same_bits.hpp"
+
 #include <array>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <utility>
 #include <vector>
 
 using namespace minitorch;
+using test_support::first_bit_difference;
+using test_support::random_tensor;
 
 static_assert(Layer<MaxPool2d<float>>);
 static_assert(Layer<MaxPool2d<double>>);
@@ -159,19 +163,15 @@ TEST_CASE("AvgPool2d: gradcheck (kernel 2, kernel 3 stride 2 on odd sizes)") {
     };
     for (const auto& [options, shape] : checks) {
         AvgPool2d<double> pool(options);
-        Tensor<double> x(shape);
-        normal_(x, 0, 1, gen);
-        const auto r = gradcheck(pool, x);
+        const auto r = gradcheck(pool, random_tensor(shape, gen));
         INFO(pool.describe() << " on " << to_string(shape) << "\n" << r.report);
         CHECK(r.ok);
     }
 }
 
 TEST_CASE("AvgPool2d(6) on 6×6 is a global average, output N×C×1×1") {
-    Generator gen(23);
     AvgPool2d<double> pool({.kernel = 6});
-    Tensor<double> x({2, 3, 6, 6});
-    normal_(x, 0, 1, gen);
+    const auto x = random_tensor({2, 3, 6, 6}, 23);
     const auto& y = pool.forward(x);
     REQUIRE(y.shape() == Shape{2, 3, 1, 1});
     for (std::size_t p = 0; p < 6; ++p) {
@@ -186,9 +186,8 @@ TEST_CASE("AvgPool2d(6) on 6×6 is a global average, output N×C×1×1") {
 
 TEST_CASE("Pooling: results do not depend on the thread count") {
     Generator gen(29);
-    Tensor<float> x({3, 5, 7, 7}), dy({3, 5, 3, 3});
-    normal_(x, 0, 1, gen);
-    normal_(dy, 0, 1, gen);
+    const auto x = random_tensor<float>({3, 5, 7, 7}, gen);
+    const auto dy = random_tensor<float>({3, 5, 3, 3}, gen);
     auto run = [&](auto& pool, std::size_t threads) {
         set_num_threads(threads);
         const Tensor<float> y = pool.forward(x);
@@ -337,12 +336,12 @@ TEST_CASE("MaxPool2d 2×2 eval kernel, every ISA: bit for bit the scalar ISA, an
             kernels::pool_for(Isa::scalar).max_2x2(x.data(), planes, H, W, scalar.data());
             // Tolerance 0: a maximum is a selection, so the kernel must return the rule's value itself (NaN payload
             // and sign of zero included).
-            CHECK(std::memcmp(scalar.data(), expected.data(), expected.size() * sizeof(float)) == 0);
+            CHECK(first_bit_difference(scalar, expected) == -1);
             for (Isa isa : supported_isas()) {
                 CAPTURE(isa_name(isa));
                 std::vector<float> got(expected.size(), -7.f);
                 kernels::pool_for(isa).max_2x2(x.data(), planes, H, W, got.data());
-                CHECK(std::memcmp(got.data(), scalar.data(), got.size() * sizeof(float)) == 0);
+                CHECK(first_bit_difference(got, scalar) == -1);
             }
         }
     }
