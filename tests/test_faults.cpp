@@ -35,41 +35,9 @@
 #include <vector>
 
 using namespace minitorch;
-namespace fs = std::filesystem;
-using Bytes = std::vector<std::uint8_t>;
-
-using test_support::TempDir;
-using test_support::write_file;
-using test_support::idx_bytes;
+using namespace test_support;  // TempDir, listing, read_bytes, write_bytes, write_file, idx_bytes; fs, Bytes
 
 namespace {
-
-std::vector<std::string> listing(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-std::string read_bytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
-
-// An IDX file of unsigned bytes: 00 00 08 <rank>, big-endian dimensions, the data.
-void write_idx(const fs::path& path, const std::vector<std::uint32_t>& dims, const Bytes& data) {
-    std::string out{0, 0, 8, static_cast<char>(dims.size())};
-    for (std::uint32_t d : dims)
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(d >> shift));
-    out.append(data.begin(), data.end());
-    write_bytes(path, out);
-}
 
 struct SplitShape {
     std::uint32_t images = 0, labels = 0, height = 28, width = 28;
@@ -86,8 +54,8 @@ void write_mnist_folder(const fs::path& dir, SplitShape train, SplitShape test) 
                 images[i * s.height * s.width + k] =
                     (k / s.width + i % 10) % 3 == 0 ? static_cast<std::uint8_t>((k * 7 + i * 31) % 256) : 0;
         for (std::size_t i = 0; i < s.labels; ++i) labels[i] = static_cast<std::uint8_t>(i % 10);
-        write_idx(dir / (prefix + "-images-idx3-ubyte"), {s.images, s.height, s.width}, images);
-        write_idx(dir / (prefix + "-labels-idx1-ubyte"), {s.labels}, labels);
+        write_file(dir / (prefix + "-images-idx3-ubyte"), idx_bytes({s.images, s.height, s.width}, images));
+        write_file(dir / (prefix + "-labels-idx1-ubyte"), idx_bytes({s.labels}, labels));
     };
     split("train", train);
     split("t10k", test);
@@ -606,8 +574,7 @@ TEST_CASE("mnist: --load of a FIFO, of random bytes or of a negative num_batches
     const std::string key = "\"2.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[";
     const std::size_t k = bytes.find(key);
     REQUIRE(k != std::string::npos);
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(bytes);
     const std::size_t at = 8 + n + std::stoull(bytes.substr(k + key.size()));
     const std::int64_t minus_one = -1;
     std::memcpy(bytes.data() + at, &minus_one, 8);  // little-endian machine

@@ -23,13 +23,7 @@
 #include <vector>
 
 using namespace minitorch;
-namespace fs = std::filesystem;
-using Bytes = std::vector<std::uint8_t>;
-
-using test_support::TempDir;
-using test_support::write_file;
-using test_support::idx_bytes;
-using test_support::gzip;
+using namespace test_support;  // TempDir, write_file, idx_bytes, gzip; fs = std::filesystem, Bytes
 
 namespace {
 

@@ -33,22 +33,10 @@
 #include <vector>
 
 using namespace minitorch;
-namespace fs = std::filesystem;
+using namespace test_support;  // TempDir, read_bytes, write_bytes; fs = std::filesystem
 using nlohmann::json;
 
-using test_support::TempDir;
-
 namespace {
-
-std::string read_bytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-void write_bytes(const fs::path& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
 
 // A safetensors file from a header text and a data section, written without the library.
 std::string make_file(std::string header, const std::string& data) {
@@ -133,8 +121,7 @@ TEST_CASE("safetensors: a Sequential's parameters under PyTorch's state_dict nam
     Sequential<float> b(Linear<float>({.in = 4, .out = 3}, g2), ReLU<float>(), Linear<float>({.in = 3, .out = 2}, g2));
     save_safetensors(path, a.parameters());
     const std::string bytes = read_bytes(path);
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(bytes);
     const json header = json::parse(bytes.substr(8, n));
     std::vector<std::string> keys;
     for (const auto& [k, v] : header.items()) keys.push_back(k);
@@ -156,8 +143,7 @@ TEST_CASE("safetensors: the file layout, read without the library") {
     REQUIRE(bytes.size() >= 8);
 
     // First 8 bytes: the header length, little-endian.
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(bytes);
     REQUIRE(8 + n <= bytes.size());
     CHECK((8 + n) % 8 == 0);  // padded with spaces so the data section is 8-aligned
     const std::string text = bytes.substr(8, n);
@@ -235,8 +221,7 @@ TEST_CASE("safetensors: malformed files are refused before the model is touched"
     State<float> good(3);
     save_safetensors(path, good.parameters());
     const std::string bytes = read_bytes(path);
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(bytes);
 
     State<float> model(4);
     const auto refused = [&](const std::string& file_bytes) {
@@ -412,8 +397,7 @@ TEST_CASE("safetensors: loading a FIFO, a directory or random bytes says what th
     std::string garbage(100, '\0');
     for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 151 + 7) % 251);
     write_bytes(dir.path / "garbage", garbage);
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(garbage[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(garbage);
     CHECK(error_of([&] { load_safetensors(dir.path / "garbage", model.parameters()); }) ==
           (dir.path / "garbage").string() +
               ": not a safetensors file: it must start with an 8-byte header length and a JSON header beginning "
@@ -429,8 +413,7 @@ TEST_CASE("safetensors: a negative num_batches_tracked is refused on load, befor
     State<float> saved(5);
     save_safetensors(path, saved.parameters());
     std::string bytes = read_bytes(path);
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    const std::uint64_t n = safetensors_header_length(bytes);
     const json header = json::parse(bytes.substr(8, n));
     const std::size_t at = 8 + n + header["1.num_batches_tracked"]["data_offsets"][0].get<std::size_t>();
     const std::int64_t minus_three = -3;

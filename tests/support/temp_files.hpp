@@ -1,5 +1,6 @@
-// Test support: temporary folders and small binary files (IDX headers) for the tests of the readers and the
-// executables. Tests never download anything: they write the files they need here.
+// Test support: temporary folders and small binary files (IDX headers, safetensors' header length, whole files read
+// and written as bytes) for the tests of the readers, the checkpoints and the executables. Tests never download
+// anything: they write the files they need here.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -18,6 +20,14 @@ namespace test_support {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
+
+/// The names in the folder `dir`, sorted.
+inline std::vector<std::string> listing(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 /// A fresh folder under the system's temporary folder, removed with everything in it at the end of the scope
 /// (write permission is restored first, for tests that take it away).
@@ -37,18 +47,26 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     /// The names in the folder, sorted.
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
+    std::vector<std::string> listing() const { return test_support::listing(path); }
 };
 
 /// Writes `bytes` to `path` (REQUIREs success).
 inline void write_file(const fs::path& path, const Bytes& bytes) {
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    REQUIRE(out.good());
+}
+
+/// The whole file at `path`, byte for byte, as a string (empty when it cannot be read).
+inline std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Writes the string `bytes` to `path` byte for byte, replacing the file (REQUIREs success).
+inline void write_bytes(const fs::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     REQUIRE(out.good());
 }
 
@@ -59,6 +77,14 @@ inline Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& data
         for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(d >> shift));
     out.insert(out.end(), data.begin(), data.end());
     return out;
+}
+
+/// The header length a safetensors file starts with: its first 8 bytes, little-endian (REQUIREs that it has them).
+inline std::uint64_t safetensors_header_length(const std::string& file) {
+    REQUIRE(file.size() >= 8);
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(file[static_cast<std::size_t>(i)]);
+    return n;
 }
 
 }  // namespace test_support
