@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/conv_shapes.hpp"
 #include "support/random_values.hpp"
 
 #include <cstddef>
@@ -17,6 +18,7 @@ using namespace minitorch;
 
 namespace {
 
+using test_support::mnist_convs_then;
 using test_support::random_floats;
 
 /// The explicit product: Y = W·im2col(image).
@@ -42,20 +44,15 @@ long mismatches(std::size_t O, const ConvGeometry& g, std::uint64_t seed) {
     return wrong;
 }
 
-const std::vector<ConvGeometry> kShapes = {
-    {.channels = 1, .height = 28, .width = 28, .kernel_h = 3, .kernel_w = 3},   // MNIST 1→16
-    {.channels = 16, .height = 26, .width = 26, .kernel_h = 3, .kernel_w = 3},  // 16→32
-    {.channels = 10, .height = 12, .width = 12, .kernel_h = 3, .kernel_w = 3},  // 10→16
-    {.channels = 16, .height = 10, .width = 10, .kernel_h = 3, .kernel_w = 3},  // 16→12
-    {.channels = 12, .height = 8, .width = 8, .kernel_h = 3, .kernel_w = 3},    // 12→12
-    {.channels = 12, .height = 6, .width = 6, .kernel_h = 3, .kernel_w = 3, .padding = 1},  // 12→14, p = 1
-    {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},    // out_w 16
-    {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},    // out_w 33, rectangular
-    {.channels = 2, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},     // one output pixel
+// kShapes[1] and kShapes[5] (the MNIST net's 16→32 and 12→14, p = 1) are used again below.
+const std::vector<ConvGeometry> kShapes = mnist_convs_then({
+    {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},                // out_w 16
+    {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},                // out_w 33, rectangular
+    {.channels = 2, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},                 // one output pixel
     {.channels = 3, .height = 5, .width = 18, .kernel_h = 3, .kernel_w = 2, .padding = 2},  // out_w 21
     {.channels = 4, .height = 7, .width = 5, .kernel_h = 1, .kernel_w = 1, .padding = 1},   // 1×1 with padding
-    {.channels = 5, .height = 9, .width = 7, .kernel_h = 3, .kernel_w = 1},     // kw = 1: no column dropped
-};
+    {.channels = 5, .height = 9, .width = 7, .kernel_h = 3, .kernel_w = 1},                 // kw = 1: no column dropped
+});
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/conv_shapes.hpp"
 #include "support/random_values.hpp"
 #include "support/same_bits.hpp"
 
@@ -28,6 +29,7 @@ using namespace minitorch;
 namespace {
 
 using test_support::first_bit_difference;
+using test_support::mnist_convs_then;
 using test_support::random_floats;
 
 /// Every ISA this CPU supports except scalar (the one they are compared with); scalar itself is checked against the
@@ -223,21 +225,15 @@ TEST_CASE("gemm_nt: the form is chosen by the shape alone (dot form where Kd ≥
 
 namespace {
 
-const std::vector<ConvGeometry> kConvShapes = {
-    {.channels = 1, .height = 28, .width = 28, .kernel_h = 3, .kernel_w = 3},   // MNIST 1→16
-    {.channels = 16, .height = 26, .width = 26, .kernel_h = 3, .kernel_w = 3},  // 16→32
-    {.channels = 10, .height = 12, .width = 12, .kernel_h = 3, .kernel_w = 3},  // 10→16
-    {.channels = 16, .height = 10, .width = 10, .kernel_h = 3, .kernel_w = 3},  // 16→12
-    {.channels = 12, .height = 8, .width = 8, .kernel_h = 3, .kernel_w = 3},    // 12→12
-    {.channels = 12, .height = 6, .width = 6, .kernel_h = 3, .kernel_w = 3, .padding = 1},  // 12→14, p = 1
-    {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},    // out_w 16
-    {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},    // out_w 33
-    {.channels = 5, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},     // one output pixel
+const std::vector<ConvGeometry> kConvShapes = mnist_convs_then({
+    {.channels = 3, .height = 5, .width = 17, .kernel_h = 2, .kernel_w = 2},  // out_w 16
+    {.channels = 2, .height = 4, .width = 34, .kernel_h = 3, .kernel_w = 2},  // out_w 33
+    {.channels = 5, .height = 3, .width = 3, .kernel_h = 3, .kernel_w = 3},   // one output pixel
     {.channels = 3, .height = 5, .width = 18, .kernel_h = 3, .kernel_w = 2, .padding = 2},
     {.channels = 7, .height = 9, .width = 7, .kernel_h = 3, .kernel_w = 1},     // kw = 1
     {.channels = 2, .height = 3, .width = 1100, .kernel_h = 2, .kernel_w = 2},  // too wide for col2im's lane table
     {.channels = 1, .height = 1, .width = 1, .kernel_h = 1, .kernel_w = 1, .padding = 1},
-};
+});
 
 }  // namespace
 
