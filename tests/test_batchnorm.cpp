@@ -12,9 +12,11 @@
 #include "support/random_values.hpp"
 #include "support/same_bits.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 using namespace minitorch;
@@ -42,10 +44,58 @@ void channel_stats(const Tensor<double>& x, std::vector<double>& mean, std::vect
     }
 }
 
+/// CHECKs that y is x normalised per channel with the batch statistics: each channel of y has mean 0 and the
+/// variance σ²/(σ² + eps) of x̂, σ² the biased variance of x's channel (exactly so, up to rounding).
+void check_normalised(const Tensor<double>& x, const Tensor<double>& y) {
+    std::vector<double> x_mean, x_var, y_mean, y_var;
+    channel_stats(x, x_mean, x_var);
+    channel_stats(y, y_mean, y_var);
+    for (std::size_t c = 0; c < x_mean.size(); ++c) {
+        CHECK(std::abs(y_mean[c]) < 1e-12);
+        CHECK(y_var[c] == doctest::Approx(x_var[c] / (x_var[c] + 1e-5)).epsilon(1e-12));
+    }
+}
+
 template <class BN>
 void set_random_affine(BN& bn, std::size_t channels, std::uint64_t seed) {
     bn.set_weight(random_tensor({channels}, seed, 1.0, 0.5));
     bn.set_bias(random_tensor({channels}, seed + 1, 0.0, 0.5));
+}
+
+/// A BatchNorm2d over gamma's channels with γ = gamma and β = beta.
+template <class T>
+BatchNorm2d<T> with_affine(const Tensor<T>& gamma, const Tensor<T>& beta) {
+    BatchNorm2d<T> bn({.features = gamma.size()});
+    bn.set_weight(gamma);
+    bn.set_bias(beta);
+    return bn;
+}
+
+/// The plain reference's training forward and backward (reference::batch_norm_*_train, eps 1e-5), in double.
+struct Reference {
+    Tensor<double> y, dx;
+    std::vector<double> mean, var, dgamma, dbeta;
+};
+
+template <class T>
+Reference reference_training(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, const Tensor<T>& dy) {
+    Reference r;
+    reference::batch_norm_forward_train(x, gamma, beta, 1e-5, r.y, r.mean, r.var);
+    reference::batch_norm_backward_train(x, gamma, 1e-5, dy, r.dx, r.dgamma, r.dbeta);
+    return r;
+}
+
+/// CHECKs a float layer's training y and dx against the double reference: y (γ·x̂ + β of size ~3: a few float
+/// roundings of x̂, ~2e-7 each, plus μ and inv_std in float) within 2e-6, dx within 2e-6 of its largest value.
+void check_within_float_rounding(const Tensor<float>& y, const Tensor<float>& dx, const Reference& ref) {
+    double y_err = 0, dx_err = 0, dx_scale = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        y_err = std::max(y_err, std::abs(y[i] - ref.y[i]));
+        dx_err = std::max(dx_err, std::abs(dx[i] - ref.dx[i]));
+        dx_scale = std::max(dx_scale, std::abs(ref.dx[i]));
+    }
+    CHECK(y_err < 2e-6);
+    CHECK(dx_err < 2e-6 * dx_scale);
 }
 }  // namespace
 
@@ -53,14 +103,7 @@ TEST_CASE("BatchNorm2d: training forward normalises each channel with the biased
     BatchNorm2d<double> bn({.features = 3});
     const auto x = random_tensor({4, 3, 5, 6}, 1, 2.0, 3.0);
     const auto& y = bn.forward(x);
-    std::vector<double> xm, xv, ym, yv;
-    channel_stats(x, xm, xv);
-    channel_stats(y, ym, yv);
-    for (std::size_t c = 0; c < 3; ++c) {
-        CHECK(std::abs(ym[c]) < 1e-12);
-        // normalised with the biased variance σ²: var(x̂) = σ²/(σ² + eps) exactly (up to rounding)
-        CHECK(yv[c] == doctest::Approx(xv[c] / (xv[c] + 1e-5)).epsilon(1e-12));
-    }
+    check_normalised(x, y);
     // with γ, β: y = γ·x̂ + β elementwise
     BatchNorm2d<double> affine({.features = 3});
     set_random_affine(affine, 3, 7);
@@ -106,20 +149,15 @@ TEST_CASE("BatchNorm: running statistics follow PyTorch's update with the unbias
 TEST_CASE("BatchNorm1d: running statistics and normalisation for N×C and N×C×L inputs") {
     BatchNorm1d<double> bn({.features = 3});
     const auto x = random_tensor({5, 3}, 3, -1.0, 0.5);
-    const auto& y = bn.forward(x);
-    std::vector<double> mean, var, ym, yv;
+    check_normalised(x, bn.forward(x));
+    std::vector<double> mean, var;
     channel_stats(x, mean, var);
-    channel_stats(y, ym, yv);
     for (std::size_t c = 0; c < 3; ++c) {
-        CHECK(std::abs(ym[c]) < 1e-12);
-        CHECK(yv[c] == doctest::Approx(var[c] / (var[c] + 1e-5)).epsilon(1e-12));
         CHECK(bn.running_mean()[c] == doctest::Approx(0.1 * mean[c]).epsilon(1e-13));
         CHECK(bn.running_var()[c] == doctest::Approx(0.9 + 0.1 * var[c] * 5.0 / 4.0).epsilon(1e-13));
     }
     const auto x3 = random_tensor({2, 3, 4}, 4);
-    const auto& y3 = bn.forward(x3);
-    channel_stats(y3, ym, yv);
-    for (std::size_t c = 0; c < 3; ++c) CHECK(std::abs(ym[c]) < 1e-12);
+    check_normalised(x3, bn.forward(x3));
     CHECK(bn.num_batches_tracked()[0] == 2.0);
 }
 
@@ -233,38 +271,24 @@ TEST_CASE("BatchNorm: the fast kernel matches the plain reference (double and fl
         const auto xd = random_tensor(shape, 61, 0.7, 1.5);
         const auto dyd = random_tensor(shape, 62);
         const auto gamma = random_tensor({3}, 63, 1.0, 0.5), beta = random_tensor({3}, 64);
-        Tensor<double> y_ref, dx_ref;
-        std::vector<double> mean, var, dgamma, dbeta;
-        reference::batch_norm_forward_train(xd, gamma, beta, 1e-5, y_ref, mean, var);
-        reference::batch_norm_backward_train(xd, gamma, 1e-5, dyd, dx_ref, dgamma, dbeta);
+        const Reference ref = reference_training(xd, gamma, beta, dyd);
 
-        BatchNorm2d<double> bn({.features = 3});
-        bn.set_weight(gamma);
-        bn.set_bias(beta);
+        BatchNorm2d<double> bn = with_affine(gamma, beta);
         const auto& y = bn.forward(xd);
-        for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(y_ref[i]).epsilon(1e-12));
+        for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(ref.y[i]).epsilon(1e-12));
         const auto& dx = bn.backward(dyd);
-        for (std::size_t i = 0; i < dx.size(); ++i) CHECK(dx[i] == doctest::Approx(dx_ref[i]).epsilon(1e-10));
+        for (std::size_t i = 0; i < dx.size(); ++i) CHECK(dx[i] == doctest::Approx(ref.dx[i]).epsilon(1e-10));
         for (std::size_t c = 0; c < 3; ++c) {
-            CHECK(bn.weight_grad()[c] == doctest::Approx(dgamma[c]).epsilon(1e-12));
-            CHECK(bn.bias_grad()[c] == doctest::Approx(dbeta[c]).epsilon(1e-12));
+            CHECK(bn.weight_grad()[c] == doctest::Approx(ref.dgamma[c]).epsilon(1e-12));
+            CHECK(bn.bias_grad()[c] == doctest::Approx(ref.dbeta[c]).epsilon(1e-12));
         }
 
         // float: the same within float rounding (sums are accumulated in double)
-        BatchNorm2d<float> bf({.features = 3});
-        bf.set_weight(gamma.cast<float>());
-        bf.set_bias(beta.cast<float>());
+        BatchNorm2d<float> bf = with_affine(gamma.cast<float>(), beta.cast<float>());
         const auto xf = xd.cast<float>();
         const auto& yf = bf.forward(xf);
         const auto& dxf = bf.backward(dyd.cast<float>());
-        double y_err = 0, dx_err = 0, dx_scale = 0;
-        for (std::size_t i = 0; i < yf.size(); ++i) {
-            y_err = std::max(y_err, std::abs(yf[i] - y_ref[i]));
-            dx_err = std::max(dx_err, std::abs(dxf[i] - dx_ref[i]));
-            dx_scale = std::max(dx_scale, std::abs(dx_ref[i]));
-        }
-        CHECK(y_err < 2e-6);
-        CHECK(dx_err < 2e-6 * dx_scale);
+        check_within_float_rounding(yf, dxf, ref);
     }
 }
 
@@ -471,13 +495,26 @@ struct KernelCase {
 struct KernelOutputs {
     std::vector<double> sums;  // [C, 6]: s1, s2, Σdy, Σdy·x̂ (stored x̂), Σdy, Σdy·x̂ (recomputed)
     std::vector<float> xhat, y, xhat_only, y_only, y_eval, dx, dx_of_x;
+    /// Zeros, sized for a KernelCase.
+    explicit KernelOutputs(const KernelCase& d) : sums(6 * d.channels, 0.0) {
+        for (auto* v : {&xhat, &y, &xhat_only, &y_only, &y_eval, &dx, &dx_of_x}) v->assign(d.x.size(), 0.f);
+    }
 };
 
+/// CHECKs that two runs computed every output with the same bits.
+void check_same_bits(const KernelOutputs& got, const KernelOutputs& want) {
+    CHECK(first_bit_difference(got.sums, want.sums) == -1);
+    CHECK(first_bit_difference(got.xhat, want.xhat) == -1);
+    CHECK(first_bit_difference(got.y, want.y) == -1);
+    CHECK(first_bit_difference(got.xhat_only, want.xhat_only) == -1);
+    CHECK(first_bit_difference(got.y_only, want.y_only) == -1);
+    CHECK(first_bit_difference(got.y_eval, want.y_eval) == -1);
+    CHECK(first_bit_difference(got.dx, want.dx) == -1);
+    CHECK(first_bit_difference(got.dx_of_x, want.dx_of_x) == -1);
+}
+
 KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& d) {
-    const std::size_t size = d.x.size();
-    KernelOutputs o{std::vector<double>(6 * d.channels, 0.0), std::vector<float>(size), std::vector<float>(size),
-                    std::vector<float>(size), std::vector<float>(size), std::vector<float>(size),
-                    std::vector<float>(size), std::vector<float>(size)};
+    KernelOutputs o(d);
     const auto runs = d.runs();
     for (std::size_t c = 0; c < d.channels; ++c) {
         const std::size_t at = c * d.spatial;
@@ -499,10 +536,8 @@ KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& 
 /// The layer's plain loops (detail::, which it runs for strided runs and double) on the contiguous float runs of a
 /// KernelCase: the kernels' definition written element by element.
 KernelOutputs run_plain_loops(const KernelCase& d) {
-    const std::size_t size = d.x.size(), S = d.spatial, step = d.channels * S;
-    KernelOutputs o{std::vector<double>(6 * d.channels, 0.0), std::vector<float>(size), std::vector<float>(size),
-                    std::vector<float>(size), std::vector<float>(size), std::vector<float>(size),
-                    std::vector<float>(size), std::vector<float>(size)};
+    const std::size_t S = d.spatial, step = d.channels * S;
+    KernelOutputs o(d);
     for (std::size_t c = 0; c < d.channels; ++c) {
         const auto p = d.xhat_params(c);
         double* s = o.sums.data() + 6 * c;
@@ -596,12 +631,7 @@ TEST_CASE("BatchNorm kernels, every ISA: bit for bit the scalar ISA and the laye
         const KernelOutputs scalar = run_kernels(kernels::batchnorm_for(Isa::scalar), d);
         // The scalar kernels are the layer's plain loops, bit for bit (so strided runs and double compute the same
         // formulas), and the x̂-only / y-only calls and the recomputed x̂ give the bits of the full call.
-        const KernelOutputs plain = run_plain_loops(d);
-        CHECK(first_bit_difference(scalar.sums, plain.sums) == -1);
-        CHECK(first_bit_difference(scalar.xhat, plain.xhat) == -1);
-        CHECK(first_bit_difference(scalar.y, plain.y) == -1);
-        CHECK(first_bit_difference(scalar.y_eval, plain.y_eval) == -1);
-        CHECK(first_bit_difference(scalar.dx, plain.dx) == -1);
+        check_same_bits(scalar, run_plain_loops(d));
         CHECK(first_bit_difference(scalar.xhat_only, scalar.xhat) == -1);
         CHECK(first_bit_difference(scalar.y_only, scalar.y) == -1);
         CHECK(first_bit_difference(scalar.dx_of_x, scalar.dx) == -1);
@@ -612,15 +642,7 @@ TEST_CASE("BatchNorm kernels, every ISA: bit for bit the scalar ISA and the laye
         CHECK(check_against_double(d, scalar) == 0);
         for (Isa isa : supported_isas()) {
             CAPTURE(isa_name(isa));
-            const KernelOutputs got = run_kernels(kernels::batchnorm_for(isa), d);
-            CHECK(first_bit_difference(got.sums, scalar.sums) == -1);
-            CHECK(first_bit_difference(got.xhat, scalar.xhat) == -1);
-            CHECK(first_bit_difference(got.y, scalar.y) == -1);
-            CHECK(first_bit_difference(got.xhat_only, scalar.xhat_only) == -1);
-            CHECK(first_bit_difference(got.y_only, scalar.y_only) == -1);
-            CHECK(first_bit_difference(got.y_eval, scalar.y_eval) == -1);
-            CHECK(first_bit_difference(got.dx, scalar.dx) == -1);
-            CHECK(first_bit_difference(got.dx_of_x, scalar.dx_of_x) == -1);
+            check_same_bits(run_kernels(kernels::batchnorm_for(isa), d), scalar);
         }
     }
 }
@@ -638,29 +660,16 @@ TEST_CASE("BatchNorm2d<float> on the MNIST net's shapes (batch 4): training forw
         const auto dy = random_tensor(shape, seed++).cast<float>();
         const auto gamma = random_tensor({C}, seed++, 1.0, 0.5).cast<float>();
         const auto beta = random_tensor({C}, seed++).cast<float>();
-        Tensor<double> y_ref, dx_ref;
-        std::vector<double> mean, var, dgamma, dbeta;
-        reference::batch_norm_forward_train(x, gamma, beta, 1e-5, y_ref, mean, var);
-        reference::batch_norm_backward_train(x, gamma, 1e-5, dy, dx_ref, dgamma, dbeta);
+        const Reference ref = reference_training(x, gamma, beta, dy);
         for (bool borrow : {false, true}) {
             CAPTURE(borrow);
-            BatchNorm2d<float> bn({.features = C});
-            bn.set_weight(gamma);
-            bn.set_bias(beta);
+            BatchNorm2d<float> bn = with_affine(gamma, beta);
             const Tensor<float> y = borrow ? bn.forward_borrowing(x) : bn.forward(x);
             const Tensor<float>& dx = bn.backward(dy);
-            // y is γ·x̂ + β of size ~3: a few float roundings of x̂ (~2e-7 each) plus μ and inv_std in float.
-            double y_err = 0, dx_err = 0, dx_scale = 0;
-            for (std::size_t i = 0; i < y.size(); ++i) {
-                y_err = std::max(y_err, std::abs(y[i] - y_ref[i]));
-                dx_err = std::max(dx_err, std::abs(dx[i] - dx_ref[i]));
-                dx_scale = std::max(dx_scale, std::abs(dx_ref[i]));
-            }
-            CHECK(y_err < 2e-6);
-            CHECK(dx_err < 2e-6 * dx_scale);
+            check_within_float_rounding(y, dx, ref);
             for (std::size_t c = 0; c < C; ++c) {  // Σ in double, then one rounding to float
-                CHECK(bn.weight_grad()[c] == doctest::Approx(dgamma[c]).epsilon(1e-5));
-                CHECK(bn.bias_grad()[c] == doctest::Approx(dbeta[c]).epsilon(1e-5));
+                CHECK(bn.weight_grad()[c] == doctest::Approx(ref.dgamma[c]).epsilon(1e-5));
+                CHECK(bn.bias_grad()[c] == doctest::Approx(ref.dbeta[c]).epsilon(1e-5));
             }
         }
     }
