@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -62,52 +63,51 @@ double ulp_error(T got, Ref ref) {
     return static_cast<double>(std::fabs(static_cast<Ref>(got) - ref) / ulp);
 }
 
-/// The worst error of a sweep and where it occurred.
-struct Worst {
-    double ulps = 0, at = 0;
-    long count = 0;
-    void add(double x, double err) {
-        ++count;
-        if (err > ulps) {
-            ulps = err;
-            at = x;
+/// A double function of fixed_math.hpp beside its long double reference.
+struct Function {
+    const char* name;
+    double (*f)(double);
+    Ref (*ref)(Ref);
+};
+const Function kExp{"exp", [](double x) { return fixed::exp(x); }, [](Ref x) { return std::exp(x); }};
+const Function kLog{"log", [](double x) { return fixed::log(x); }, [](Ref x) { return std::log(x); }};
+const Function kSin{"sin", [](double x) { return fixed::sin(x); }, [](Ref x) { return std::sin(x); }};
+const Function kCos{"cos", [](double x) { return fixed::cos(x); }, [](Ref x) { return std::cos(x); }};
+
+/// CHECKs that each of `functions` is within 1 ulp of its reference at every one of `points`; the report names
+/// `what`, the worst error and where it occurred.
+void check_within_one_ulp_at(const std::string& what, const std::vector<double>& points,
+                             std::initializer_list<Function> functions) {
+    for (const Function& fn : functions) {
+        double worst = 0, at = 0;
+        for (const double x : points) {
+            const double err = ulp_error(fn.f(x), fn.ref(static_cast<Ref>(x)));
+            if (err > worst) {
+                worst = err;
+                at = x;
+            }
         }
+        INFO(what, ": ", fn.name, " worst ", worst, " ulp at x = ", at);
+        CHECK(worst <= 1.0);
     }
+}
+
+/// A sweep's arguments: a name for the report, how many, how each is drawn.
+struct Range {
+    const char* name;
+    long n;
+    std::function<double()> draw;
 };
 
-/// Draws `n` arguments from `draw` and records ulp_error(f(x), ref(x)).
-Worst sweep(long n, const std::function<double()>& draw, double (*f)(double), Ref (*ref)(Ref)) {
-    Worst w;
-    for (long i = 0; i < n; ++i) {
-        const double x = draw();
-        w.add(x, ulp_error(f(x), ref(static_cast<Ref>(x))));
-    }
-    return w;
-}
-
-double fexp(double x) {
-    return fixed::exp(x);
-}
-double flog(double x) {
-    return fixed::log(x);
-}
-double fsin(double x) {
-    return fixed::sin(x);
-}
-double fcos(double x) {
-    return fixed::cos(x);
-}
-Ref rexp(Ref x) {
-    return std::exp(x);
-}
-Ref rlog(Ref x) {
-    return std::log(x);
-}
-Ref rsin(Ref x) {
-    return std::sin(x);
-}
-Ref rcos(Ref x) {
-    return std::cos(x);
+/// For each range and each of `functions` in turn, draws the range's arguments afresh and CHECKs the function
+/// within 1 ulp at all of them.
+void check_within_one_ulp(const std::vector<Range>& ranges, std::initializer_list<Function> functions) {
+    for (const Range& r : ranges)
+        for (const Function& fn : functions) {
+            std::vector<double> points(static_cast<std::size_t>(r.n));
+            for (double& x : points) x = r.draw();
+            check_within_one_ulp_at(r.name, points, {fn});
+        }
 }
 
 /// Uniform on [lo, hi].
@@ -138,11 +138,6 @@ TEST_CASE("fixed::exp is within 1 ulp of the reference over its whole range") {
     if (!have_reference()) return;
     Generator g(1);
     const double lo = -745.1332191019411, hi = 709.782712893384;
-    struct Range {
-        const char* name;
-        long n;
-        std::function<double()> draw;
-    };
     std::vector<Range> ranges{
         {"the whole range [−745.13, 709.78]", 200000, uniform(g, lo, hi)},
         {"[−1, 1]", 50000, uniform(g, -1, 1)},
@@ -155,31 +150,21 @@ TEST_CASE("fixed::exp is within 1 ulp of the reference over its whole range") {
              return std::nextafter((j + 0.5) * std::numbers::ln2, g.below(2) ? kInf : -kInf);
          }},
     };
-    for (const Range& r : ranges) {
-        const Worst w = sweep(r.n, r.draw, fexp, rexp);
-        INFO(std::string(r.name), ": worst ", w.ulps, " ulp at x = ", w.at);
-        CHECK(w.ulps <= 1.0);
-    }
+    check_within_one_ulp(ranges, {kExp});
     // the last 2000 doubles below the overflow threshold and the first 2000 above the underflow one
-    Worst top, bottom;
+    std::vector<double> top, bottom;
     double x = hi, y = lo;
     for (int i = 0; i < 2000; ++i, x = std::nextafter(x, 0.0), y = std::nextafter(y, 0.0)) {
-        top.add(x, ulp_error(fixed::exp(x), std::exp(static_cast<Ref>(x))));
-        bottom.add(y, ulp_error(fixed::exp(y), std::exp(static_cast<Ref>(y))));
+        top.push_back(x);
+        bottom.push_back(y);
     }
-    INFO("near overflow: worst ", top.ulps, " ulp at ", top.at, "; near underflow: ", bottom.ulps, " at ", bottom.at);
-    CHECK(top.ulps <= 1.0);
-    CHECK(bottom.ulps <= 1.0);
+    check_within_one_ulp_at("near overflow", top, {kExp});
+    check_within_one_ulp_at("near underflow", bottom, {kExp});
 }
 
 TEST_CASE("fixed::log is within 1 ulp of the reference over its whole range, subnormals included") {
     if (!have_reference()) return;
     Generator g(2);
-    struct Range {
-        const char* name;
-        long n;
-        std::function<double()> draw;
-    };
     std::vector<Range> ranges{
         {"every positive finite double (random bit patterns)", 200000,
          [&g] { return std::bit_cast<double>(1 + g.below(0x7ff0000000000000ull - 1)); }},
@@ -197,31 +182,16 @@ TEST_CASE("fixed::log is within 1 ulp of the reference over its whole range, sub
              return std::ldexp(m, static_cast<int>(g.below(2046)) - 1022);
          }},
     };
-    for (const Range& r : ranges) {
-        const Worst w = sweep(r.n, r.draw, flog, rlog);
-        INFO(std::string(r.name), ": worst ", w.ulps, " ulp at x = ", w.at);
-        CHECK(w.ulps <= 1.0);
-    }
-    Worst powers;
-    for (int e = -1074; e <= 1023; ++e) {
-        const double x = std::ldexp(1.0, e);
-        powers.add(x, ulp_error(fixed::log(x), std::log(static_cast<Ref>(x))));
-    }
-    powers.add(std::numeric_limits<double>::max(),
-               ulp_error(fixed::log(std::numeric_limits<double>::max()),
-                         std::log(static_cast<Ref>(std::numeric_limits<double>::max()))));
-    INFO("powers of two and the largest double: worst ", powers.ulps, " ulp at ", powers.at);
-    CHECK(powers.ulps <= 1.0);
+    check_within_one_ulp(ranges, {kLog});
+    std::vector<double> powers;
+    for (int e = -1074; e <= 1023; ++e) powers.push_back(std::ldexp(1.0, e));
+    powers.push_back(std::numeric_limits<double>::max());
+    check_within_one_ulp_at("powers of two and the largest double", powers, {kLog});
 }
 
 TEST_CASE("fixed::sin and fixed::cos are within 1 ulp of the reference for |x| < 2^20·π/2") {
     if (!have_reference()) return;
     Generator g(3);
-    struct Range {
-        const char* name;
-        long n;
-        std::function<double()> draw;
-    };
     const double limit = 0x1.921fb6p+20;  // 2^20·π/2, fixed_math.hpp's kCodyWaiteLimit
     std::vector<Range> ranges{
         {"[−π/4, π/4] (no reduction)", 100000, uniform(g, -kPi / 4, kPi / 4)},
@@ -236,29 +206,18 @@ TEST_CASE("fixed::sin and fixed::cos are within 1 ulp of the reference for |x| <
              return std::nextafter(x, g.below(2) ? kInf : -kInf);
          }},
     };
-    for (const Range& r : ranges) {
-        const Worst ws = sweep(r.n, r.draw, fsin, rsin);
-        const Worst wc = sweep(r.n, r.draw, fcos, rcos);
-        INFO(std::string(r.name), ": sin worst ", ws.ulps, " ulp at x = ", ws.at, ", cos worst ", wc.ulps,
-             " ulp at x = ", wc.at);
-        CHECK(ws.ulps <= 1.0);
-        CHECK(wc.ulps <= 1.0);
-    }
+    check_within_one_ulp(ranges, {kSin, kCos});
     // The doubles nearest to k·π/2 and their neighbours: the remainder cancels many leading bits, the result is tiny
     // (sin at even k, cos at odd k) and must still be accurate relative to itself. k = 1…20000 and 20000 random k up
     // to the limit.
-    Worst ws, wc;
+    std::vector<double> near_multiples;
     for (int i = 0; i < 40000; ++i) {
         const Ref k = i < 20000 ? i + 1 : static_cast<Ref>(1 + g.below(1040000));
         const double nearest = static_cast<double>(k * kRefPi / 2);
-        for (const double x : {std::nextafter(nearest, 0.0), nearest, std::nextafter(nearest, kInf)}) {
-            ws.add(x, ulp_error(fixed::sin(x), std::sin(static_cast<Ref>(x))));
-            wc.add(x, ulp_error(fixed::cos(x), std::cos(static_cast<Ref>(x))));
-        }
+        for (const double x : {std::nextafter(nearest, 0.0), nearest, std::nextafter(nearest, kInf)})
+            near_multiples.push_back(x);
     }
-    INFO("near k·π/2: sin worst ", ws.ulps, " ulp at x = ", ws.at, ", cos worst ", wc.ulps, " ulp at x = ", wc.at);
-    CHECK(ws.ulps <= 1.0);
-    CHECK(wc.ulps <= 1.0);
+    check_within_one_ulp_at("near k·π/2", near_multiples, {kSin, kCos});
 }
 
 TEST_CASE("fixed::sin and fixed::cos beyond 2^20·π/2: deterministic, in [−1, 1], off by about ulp(x)/2 absolute") {
