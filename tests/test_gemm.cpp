@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -53,6 +54,22 @@ void fill(std::vector<T>& v, Values values, Generator& gen) {
 template <class T>
 constexpr double unit_roundoff() {
     return std::numeric_limits<T>::epsilon() / 2;
+}
+
+/// bound[m·N + n] = |C0[m, n]| (when accumulating) + Σ_k |a_mk·b_kn| for every entry of the [M, N] block, the
+/// products a_mk·b_kn given by product(m, n, k) (each layout indexes A and B its own way): the scale of each entry's
+/// rounding error (see the top of the file).
+template <class T, class Product>
+std::vector<double> error_bounds(std::size_t M, std::size_t N, std::size_t Kd, bool accumulate,
+                                 const std::vector<T>& C0, std::size_t ldc, Product product) {
+    std::vector<double> bound(M * N);
+    for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) {
+            double s = accumulate ? std::abs(static_cast<double>(C0[m * ldc + n])) : 0.0;
+            for (std::size_t k = 0; k < Kd; ++k) s += std::abs(product(m, n, k));
+            bound[m * N + n] = s;
+        }
+    return bound;
 }
 
 /// Compares got against want on the [M, N] block of a row-major C with row stride ldc; every other entry must still
@@ -98,17 +115,10 @@ void check_nn(Kernel kernel, std::size_t M, std::size_t N, std::size_t Kd, Layou
     const std::size_t a_col = layout == Layout::a_row_major ? 1 : M + pad;
     const std::size_t ldb = N + pad, ldc = N + pad;
     std::vector<T> A(layout == Layout::a_row_major ? M * a_row : Kd * a_col), B(Kd * ldb), C0(M * ldc);
-    fill(A, values, gen);
-    fill(B, values, gen);
-    fill(C0, values, gen);
-    std::vector<double> bound(M * N);
-    for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t n = 0; n < N; ++n) {
-            double s = accumulate ? std::abs(static_cast<double>(C0[m * ldc + n])) : 0.0;
-            for (std::size_t k = 0; k < Kd; ++k)
-                s += std::abs(static_cast<double>(A[m * a_row + k * a_col]) * static_cast<double>(B[k * ldb + n]));
-            bound[m * N + n] = s;
-        }
+    for (auto* operand : {&A, &B, &C0}) fill(*operand, values, gen);
+    const auto bound = error_bounds(M, N, Kd, accumulate, C0, ldc, [&](std::size_t m, std::size_t n, std::size_t k) {
+        return static_cast<double>(A[m * a_row + k * a_col]) * static_cast<double>(B[k * ldb + n]);
+    });
     std::vector<T> got = C0, want = C0;
     kernel(M, N, Kd, A.data(), a_row, a_col, B.data(), ldb, got.data(), ldc, accumulate);
     gemm_nn_reference(M, N, Kd, A.data(), a_row, a_col, B.data(), ldb, want.data(), ldc, accumulate);
@@ -123,17 +133,10 @@ void check_nt(Kernel kernel, std::size_t M, std::size_t N, std::size_t Kd, bool 
               std::size_t pad, Generator& gen) {
     const std::size_t lda = Kd + pad, ldb = Kd + pad, ldc = N + pad;
     std::vector<T> A(M * lda), B(N * ldb), C0(M * ldc);
-    fill(A, values, gen);
-    fill(B, values, gen);
-    fill(C0, values, gen);
-    std::vector<double> bound(M * N);
-    for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t n = 0; n < N; ++n) {
-            double s = accumulate ? std::abs(static_cast<double>(C0[m * ldc + n])) : 0.0;
-            for (std::size_t k = 0; k < Kd; ++k)
-                s += std::abs(static_cast<double>(A[m * lda + k]) * static_cast<double>(B[n * ldb + k]));
-            bound[m * N + n] = s;
-        }
+    for (auto* operand : {&A, &B, &C0}) fill(*operand, values, gen);
+    const auto bound = error_bounds(M, N, Kd, accumulate, C0, ldc, [&](std::size_t m, std::size_t n, std::size_t k) {
+        return static_cast<double>(A[m * lda + k]) * static_cast<double>(B[n * ldb + k]);
+    });
     std::vector<T> got = C0, want = C0;
     kernel(M, N, Kd, A.data(), lda, B.data(), ldb, got.data(), ldc, accumulate);
     gemm_nt_reference(M, N, Kd, A.data(), lda, B.data(), ldb, want.data(), ldc, accumulate);
