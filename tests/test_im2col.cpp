@@ -22,39 +22,38 @@ bool source_pixel(const ConvGeometry& g, std::size_t i, std::size_t j, std::size
     return ih >= 0 && iw >= 0 && ih < static_cast<long>(g.height) && iw < static_cast<long>(g.width);
 }
 
-std::vector<double> naive_im2col(const std::vector<double>& im, const ConvGeometry& g) {
+/// Calls visit(entry, pixel, inside) for every entry of col in order, c, i, j, oh, ow: `pixel` is the index in the
+/// image of the pixel the entry holds when `inside`; otherwise the entry is zero padding (and `pixel` meaningless).
+template <class Visit>
+void for_each_col_entry(const ConvGeometry& g, Visit visit) {
     const std::size_t oh_n = g.out_h(), ow_n = g.out_w();
-    std::vector<double> col(g.col_rows() * g.col_cols(), -999.0);  // sentinel: every entry must be written
     for (std::size_t c = 0; c < g.channels; ++c)
         for (std::size_t i = 0; i < g.kernel_h; ++i)
             for (std::size_t j = 0; j < g.kernel_w; ++j)
                 for (std::size_t oh = 0; oh < oh_n; ++oh)
                     for (std::size_t ow = 0; ow < ow_n; ++ow) {
                         long ih, iw;
+                        const bool inside = source_pixel(g, i, j, oh, ow, ih, iw);
                         const std::size_t row = (c * g.kernel_h + i) * g.kernel_w + j;
-                        col[row * oh_n * ow_n + oh * ow_n + ow] =
-                            source_pixel(g, i, j, oh, ow, ih, iw)
-                                ? im[(c * g.height + static_cast<std::size_t>(ih)) * g.width +
-                                     static_cast<std::size_t>(iw)]
-                                : 0.0;
+                        const std::size_t pixel = inside ? (c * g.height + static_cast<std::size_t>(ih)) * g.width +
+                                                               static_cast<std::size_t>(iw)
+                                                         : 0;
+                        visit(row * oh_n * ow_n + oh * ow_n + ow, pixel, inside);
                     }
+}
+
+std::vector<double> naive_im2col(const std::vector<double>& im, const ConvGeometry& g) {
+    std::vector<double> col(g.col_rows() * g.col_cols(), -999.0);  // sentinel: every entry must be written
+    for_each_col_entry(
+        g, [&](std::size_t entry, std::size_t pixel, bool inside) { col[entry] = inside ? im[pixel] : 0.0; });
     return col;
 }
 
 std::vector<double> naive_col2im(const std::vector<double>& col, const ConvGeometry& g) {
-    const std::size_t oh_n = g.out_h(), ow_n = g.out_w();
     std::vector<double> im(g.channels * g.height * g.width, 0.0);
-    for (std::size_t c = 0; c < g.channels; ++c)
-        for (std::size_t i = 0; i < g.kernel_h; ++i)
-            for (std::size_t j = 0; j < g.kernel_w; ++j)
-                for (std::size_t oh = 0; oh < oh_n; ++oh)
-                    for (std::size_t ow = 0; ow < ow_n; ++ow) {
-                        long ih, iw;
-                        if (!source_pixel(g, i, j, oh, ow, ih, iw)) continue;
-                        const std::size_t row = (c * g.kernel_h + i) * g.kernel_w + j;
-                        im[(c * g.height + static_cast<std::size_t>(ih)) * g.width + static_cast<std::size_t>(iw)] +=
-                            col[row * oh_n * ow_n + oh * ow_n + ow];
-                    }
+    for_each_col_entry(g, [&](std::size_t entry, std::size_t pixel, bool inside) {
+        if (inside) im[pixel] += col[entry];
+    });
     return im;
 }
 
