@@ -34,6 +34,15 @@ std::string error_of(const fs::path& path) {
     return test_support::message_of<IdxError>([&] { read_idx(path); });
 }
 
+/// For each (contents, message) of `cases`, in order: a file at `path` holding the contents is refused by read_idx
+/// with "<path>: <message>".
+void check_refused(const fs::path& path, const std::vector<std::pair<Bytes, std::string>>& cases) {
+    for (const auto& [contents, message] : cases) {
+        write_file(path, contents);
+        CHECK(error_of(path) == path.string() + ": " + message);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("read_idx: a valid plain file, rank 3 and rank 1") {
@@ -88,77 +97,61 @@ TEST_CASE("read_idx: gzip is detected by content, with or without the .gz name")
 
 TEST_CASE("read_idx: truncated header") {
     TempDir dir;
-    const fs::path p = dir.path / "short";
-    write_file(p, {0, 0, 8});
-    CHECK(error_of(p) == p.string() +
-                             ": truncated header: the file has 3 bytes, an IDX file starts with a 4-byte "
-                             "magic number");
-    write_file(p, {});
-    CHECK(error_of(p) == p.string() +
-                             ": truncated header: the file has 0 bytes, an IDX file starts with a 4-byte "
-                             "magic number");
-    // Rank 3 needs 4 + 12 bytes; only two dimensions present.
-    write_file(p, {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3});
-    CHECK(error_of(p) == p.string() + ": truncated header: rank 3 needs a 16-byte header, the file has 12 bytes");
-    // The same inside a gzip file.
-    write_file(p, gzip({0, 0, 8, 3, 0, 0, 0, 2}, Z_BEST_COMPRESSION));
-    CHECK(error_of(p) == p.string() +
-                             ": truncated header: rank 3 needs a 16-byte header, the file has 8 bytes (after gzip "
-                             "decompression)");
+    check_refused(
+        dir.path / "short",
+        {
+            {{0, 0, 8}, "truncated header: the file has 3 bytes, an IDX file starts with a 4-byte magic number"},
+            {{}, "truncated header: the file has 0 bytes, an IDX file starts with a 4-byte magic number"},
+            // Rank 3 needs 4 + 12 bytes; only two dimensions present.
+            {{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3},
+             "truncated header: rank 3 needs a 16-byte header, the file has 12 bytes"},
+            // The same inside a gzip file.
+            {gzip({0, 0, 8, 3, 0, 0, 0, 2}, Z_BEST_COMPRESSION),
+             "truncated header: rank 3 needs a 16-byte header, the file has 8 bytes (after gzip "
+             "decompression)"},
+        });
 }
 
 TEST_CASE("read_idx: truncated data and trailing bytes, plain and gzip") {
     TempDir dir;
-    const fs::path p = dir.path / "images";
-    Bytes file = idx_bytes({2, 3, 4}, iota_bytes(20));  // header says 24 bytes
-    write_file(p, file);
-    CHECK(error_of(p) == p.string() +
-                             ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
-                             "16-byte header");
-    write_file(p, gzip(file, Z_BEST_COMPRESSION));
-    CHECK(error_of(p) == p.string() +
-                             ": truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the "
-                             "16-byte header (after gzip decompression)");
-
-    file = idx_bytes({2, 3, 4}, iota_bytes(26));
-    write_file(p, file);
-    CHECK(error_of(p) == p.string() +
-                             ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after "
-                             "the 16-byte header (2 too many)");
-    write_file(p, gzip(file, Z_BEST_COMPRESSION));
-    CHECK(error_of(p) == p.string() +
-                             ": trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after "
-                             "the 16-byte header (after gzip decompression)");
-
-    // MNIST-sized header over a tiny file: refused from the sizes alone.
-    write_file(p, idx_bytes({60000, 28, 28}, iota_bytes(1234)));
-    CHECK(error_of(p) == p.string() +
-                             ": truncated: header says 60000×28×28 = 47040000 bytes of data, file has "
-                             "1234 after the 16-byte header");
+    const Bytes short_file = idx_bytes({2, 3, 4}, iota_bytes(20));  // header says 24 bytes
+    const Bytes long_file = idx_bytes({2, 3, 4}, iota_bytes(26));
+    check_refused(
+        dir.path / "images",
+        {
+            {short_file, "truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the 16-byte header"},
+            {gzip(short_file, Z_BEST_COMPRESSION),
+             "truncated: header says 2×3×4 = 24 bytes of data, file has 20 after the 16-byte header "
+             "(after gzip decompression)"},
+            {long_file,
+             "trailing bytes: header says 2×3×4 = 24 bytes of data, file has 26 after the 16-byte header "
+             "(2 too many)"},
+            {gzip(long_file, Z_BEST_COMPRESSION),
+             "trailing bytes: header says 2×3×4 = 24 bytes of data, file has more after the 16-byte "
+             "header (after gzip decompression)"},
+            // MNIST-sized header over a tiny file: refused from the sizes alone.
+            {idx_bytes({60000, 28, 28}, iota_bytes(1234)),
+             "truncated: header says 60000×28×28 = 47040000 bytes of data, file has 1234 after the "
+             "16-byte header"},
+        });
 }
 
 TEST_CASE("read_idx: wrong magic, unsupported type, rank 0, overflowing dimensions") {
     TempDir dir;
-    const fs::path p = dir.path / "bad";
-    write_file(p, {0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7});
-    CHECK(error_of(p) == p.string() +
-                             ": not an IDX file: magic number 01 00 08 01, expected 00 00 08 <rank> (two "
-                             "zero bytes, the type byte, the rank)");
-    write_file(p, idx_bytes({2}, Bytes(8), 0x0D));
-    CHECK(error_of(p) == p.string() +
-                             ": unsupported data type 0x0d (float32): only 0x08 (unsigned byte) is "
-                             "supported");
-    write_file(p, idx_bytes({2}, Bytes(2), 0x42));
-    CHECK(error_of(p) == p.string() +
-                             ": unsupported data type 0x42 (not an IDX type): only 0x08 (unsigned byte) is "
-                             "supported");
-    write_file(p, {0, 0, 8, 0, 1, 2, 3});
-    CHECK(error_of(p) == p.string() + ": rank 0 in the magic number: an IDX array needs at least one dimension");
-    // (2³² − 1)⁴ does not fit in 64 bits.
-    write_file(p, idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}));
-    CHECK(error_of(p) == p.string() +
-                             ": dimensions 4294967295×4294967295×4294967295×4294967295 overflow the "
-                             "element count");
+    check_refused(dir.path / "bad",
+                  {
+                      {{0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7},
+                       "not an IDX file: magic number 01 00 08 01, expected 00 00 08 <rank> (two zero bytes, the "
+                       "type byte, the rank)"},
+                      {idx_bytes({2}, Bytes(8), 0x0D),
+                       "unsupported data type 0x0d (float32): only 0x08 (unsigned byte) is supported"},
+                      {idx_bytes({2}, Bytes(2), 0x42),
+                       "unsupported data type 0x42 (not an IDX type): only 0x08 (unsigned byte) is supported"},
+                      {{0, 0, 8, 0, 1, 2, 3}, "rank 0 in the magic number: an IDX array needs at least one dimension"},
+                      // (2³² − 1)⁴ does not fit in 64 bits.
+                      {idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}),
+                       "dimensions 4294967295×4294967295×4294967295×4294967295 overflow the element count"},
+                  });
 }
 
 TEST_CASE("read_idx: corrupt and truncated gzip streams") {
@@ -168,24 +161,19 @@ TEST_CASE("read_idx: corrupt and truncated gzip streams") {
 
     Bytes bad_crc = good;  // the trailer is CRC-32 then the size, 4 bytes each
     bad_crc[bad_crc.size() - 8] ^= 0xFF;
-    write_file(p, bad_crc);
-    CHECK(error_of(p) == p.string() + ": corrupt gzip stream (zlib: incorrect data check)");
-
     Bytes bad_method = good;  // byte 2 of the gzip header: compression method, 8 = deflate
     bad_method[2] = 7;
-    write_file(p, bad_method);
-    CHECK(error_of(p) == p.string() + ": corrupt gzip stream (zlib: unknown compression method)");
-
     const Bytes cut(good.begin(), good.end() - 12);
-    write_file(p, cut);
-    CHECK(error_of(p) == p.string() + ": truncated gzip stream: the compressed data ends after " +
-                             std::to_string(cut.size()) + " bytes, before the end-of-stream marker");
-
     Bytes garbage = good;
     garbage.insert(garbage.end(), {'x', 'y', 'z'});
-    write_file(p, garbage);
-    CHECK(error_of(p) == p.string() + ": 3 bytes of trailing garbage after the gzip stream (at byte " +
-                             std::to_string(good.size()) + ")");
+    check_refused(p, {
+                         {bad_crc, "corrupt gzip stream (zlib: incorrect data check)"},
+                         {bad_method, "corrupt gzip stream (zlib: unknown compression method)"},
+                         {cut, "truncated gzip stream: the compressed data ends after " + std::to_string(cut.size()) +
+                                   " bytes, before the end-of-stream marker"},
+                         {garbage, "3 bytes of trailing garbage after the gzip stream (at byte " +
+                                       std::to_string(good.size()) + ")"},
+                     });
 
     // Every failure is an IdxError, which is a std::runtime_error.
     CHECK_THROWS_AS(read_idx(p), std::runtime_error);
