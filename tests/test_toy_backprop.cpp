@@ -157,10 +157,11 @@ double rel(double a, double b) {
     return std::abs(a - b) / std::abs(b);
 }
 
-/// Largest elementwise relative error.
-double max_rel(const Weights& a, const Weights& b) {
+/// Largest elementwise relative error (of weights, biases or their gradients).
+template <std::size_t N>
+double max_rel(const std::array<double, N>& a, const std::array<double, N>& b) {
     double worst = 0;
-    for (std::size_t k = 0; k < 8; ++k) worst = std::max(worst, rel(a[k], b[k]));
+    for (std::size_t k = 0; k < N; ++k) worst = std::max(worst, rel(a[k], b[k]));
     return worst;
 }
 
@@ -183,12 +184,6 @@ std::string show(const std::array<double, N>& values) {
     std::string s = "[";
     for (std::size_t k = 0; k < N; ++k) s += (k ? ", " : "") + toy::format_number(values[k]);
     return s + "]";
-}
-
-double max_rel(const Biases& a, const Biases& b) {
-    double worst = 0;
-    for (std::size_t k = 0; k < 4; ++k) worst = std::max(worst, rel(a[k], b[k]));
-    return worst;
 }
 
 const toy::Setup course{};
@@ -230,6 +225,20 @@ Sequential<double> slipped_network(const Weights& w) {
 /// Batch 2: the course sample and a second one whose hidden activations are further apart.
 const Tensor<double> batch_x({2, 2}, {0.05, 0.1, 0.9, -0.6});
 const Tensor<double> batch_t({2, 2}, {0.5, 0.5, 0.1, 0.8});
+
+/// gradcheck_model of `net` with the half-sum MSE on the batch above.
+GradcheckResult gradcheck_on_batch(Sequential<double>& net) {
+    MSELoss<double> loss(Reduction::half_sum);
+    return gradcheck_model(net, loss, batch_x, batch_t);
+}
+
+/// CHECKs that the example's flag parser refuses `args` with the UsageError `message`.
+void check_usage_error(const std::vector<std::string>& args, const std::string& message) {
+    std::string joined;
+    for (const auto& a : args) joined += " " + a;
+    INFO("toy_backprop" << joined);
+    CHECK_THROWS_WITH_AS(toy::parse_args(args), message.c_str(), toy::UsageError);
+}
 
 }  // namespace
 
@@ -400,8 +409,7 @@ TEST_CASE("toy: every row of the reference CSV (set MINITORCH_TOY_REFERENCE to r
 
 TEST_CASE("toy: gradcheck passes on the toy network (half-sum MSE, batch 2)") {
     auto net = toy::make_network(w0);
-    MSELoss<double> loss(Reduction::half_sum);
-    const auto r = gradcheck_model(net, loss, batch_x, batch_t);
+    const auto r = gradcheck_on_batch(net);
     INFO(r.report);
     CHECK(r.ok);
     CHECK(r.report.find("0.weight [2, 2]: 0 of 4 elements outside tolerance") != std::string::npos);
@@ -427,8 +435,7 @@ TEST_CASE("toy: gradcheck flags the spreadsheet slip (a_h1(1 − a_h1) in ∂E/�
     }
     // The checker finds it: exactly w3 and w4 (flat indices 2, 3 of "0.weight") are outside tolerance.
     auto slipped = slipped_network(w0);
-    MSELoss<double> loss(Reduction::half_sum);
-    const auto r = gradcheck_model(slipped, loss, batch_x, batch_t);
+    const auto r = gradcheck_on_batch(slipped);
     INFO(r.report);
     CHECK_FALSE(r.ok);
     CHECK(r.report.find("0.weight [2, 2]: 2 of 4 elements outside tolerance") != std::string::npos);
@@ -471,35 +478,32 @@ TEST_CASE("toy: the flag parser's defaults and accepted forms") {
 }
 
 TEST_CASE("toy: the flag parser rejects bad values with a one-line reason") {
-    using V = std::vector<std::string>;
-    const auto fails = [](const V& args, const std::string& message) {
-        std::string joined;
-        for (const auto& a : args) joined += " " + a;
-        INFO("toy_backprop" << joined);
-        CHECK_THROWS_WITH_AS(toy::parse_args(args), message.c_str(), toy::UsageError);
-    };
-    fails({"--weights", "1,2,3"}, "--weights: expected 8 comma-separated numbers (w1,...,w8), got 3 in '1,2,3'");
-    fails({"--inputs", "0.05"}, "--inputs: expected 2 comma-separated numbers (i1,i2), got 1 in '0.05'");
-    fails({"--targets", "1,2,3"}, "--targets: expected 2 comma-separated numbers (t1,t2), got 3 in '1,2,3'");
-    fails({"--inputs", "0.05,abc"}, "--inputs: 'abc' is not a finite number");
-    fails({"--inputs", "0.05,"}, "--inputs: '' is not a finite number");
-    fails({"--inputs", "0.05,0.1x"}, "--inputs: '0.1x' is not a finite number");
-    fails({"--targets", "nan,0.5"}, "--targets: 'nan' is not a finite number");
-    fails({"--lrs", "0.1,inf"}, "--lrs: 'inf' is not a finite number");
-    fails({"--lrs", "0.1,-0.2"}, "--lrs: learning rates must be > 0, got -0.2");
-    fails({"--lrs", "0"}, "--lrs: learning rates must be > 0, got 0");
-    fails({"--iterations", "-1"}, "--iterations: expected a whole number from 0 to 1000000, got '-1'");
-    fails({"--iterations", "2.5"}, "--iterations: expected a whole number from 0 to 1000000, got '2.5'");
-    fails({"--iterations", "many"}, "--iterations: expected a whole number from 0 to 1000000, got 'many'");
-    fails({"--iterations", "1000001"}, "--iterations: expected a whole number from 0 to 1000000, got '1000001'");
-    fails({"--csv"}, "--csv: missing value");
-    fails({"--csv="}, "--csv: expected a file path, got an empty string");
-    fails({"--lrs="}, "--lrs: expected comma-separated numbers, got an empty value");
-    fails({"--weights", ""}, "--weights: expected 8 comma-separated numbers (w1,...,w8), got an empty value");
-    fails({"--no-plot=1"}, "--no-plot: takes no value, got '1'");
-    fails({"--bogus", "1"}, "unknown flag '--bogus'");
-    fails({"--lr", "0.1"}, "unknown flag '--lr'");
-    fails({"stray"}, "unexpected argument 'stray'");
+    check_usage_error({"--weights", "1,2,3"},
+                      "--weights: expected 8 comma-separated numbers (w1,...,w8), got 3 in '1,2,3'");
+    check_usage_error({"--inputs", "0.05"}, "--inputs: expected 2 comma-separated numbers (i1,i2), got 1 in '0.05'");
+    check_usage_error({"--targets", "1,2,3"},
+                      "--targets: expected 2 comma-separated numbers (t1,t2), got 3 in '1,2,3'");
+    check_usage_error({"--inputs", "0.05,abc"}, "--inputs: 'abc' is not a finite number");
+    check_usage_error({"--inputs", "0.05,"}, "--inputs: '' is not a finite number");
+    check_usage_error({"--inputs", "0.05,0.1x"}, "--inputs: '0.1x' is not a finite number");
+    check_usage_error({"--targets", "nan,0.5"}, "--targets: 'nan' is not a finite number");
+    check_usage_error({"--lrs", "0.1,inf"}, "--lrs: 'inf' is not a finite number");
+    check_usage_error({"--lrs", "0.1,-0.2"}, "--lrs: learning rates must be > 0, got -0.2");
+    check_usage_error({"--lrs", "0"}, "--lrs: learning rates must be > 0, got 0");
+    check_usage_error({"--iterations", "-1"}, "--iterations: expected a whole number from 0 to 1000000, got '-1'");
+    check_usage_error({"--iterations", "2.5"}, "--iterations: expected a whole number from 0 to 1000000, got '2.5'");
+    check_usage_error({"--iterations", "many"}, "--iterations: expected a whole number from 0 to 1000000, got 'many'");
+    check_usage_error({"--iterations", "1000001"},
+                      "--iterations: expected a whole number from 0 to 1000000, got '1000001'");
+    check_usage_error({"--csv"}, "--csv: missing value");
+    check_usage_error({"--csv="}, "--csv: expected a file path, got an empty string");
+    check_usage_error({"--lrs="}, "--lrs: expected comma-separated numbers, got an empty value");
+    check_usage_error({"--weights", ""},
+                      "--weights: expected 8 comma-separated numbers (w1,...,w8), got an empty value");
+    check_usage_error({"--no-plot=1"}, "--no-plot: takes no value, got '1'");
+    check_usage_error({"--bogus", "1"}, "unknown flag '--bogus'");
+    check_usage_error({"--lr", "0.1"}, "unknown flag '--lr'");
+    check_usage_error({"stray"}, "unexpected argument 'stray'");
     CHECK_THROWS_WITH_AS(toy::train(course, 0.1, -1), "toy::train: iterations must be ≥ 0, got -1",
                          std::invalid_argument);
 }
@@ -652,8 +656,7 @@ TEST_CASE("toy: with biases the walk-through's equations equal the plain referen
 
 TEST_CASE("toy: gradcheck passes on the network with biases (half-sum MSE, batch 2)") {
     auto net = toy::make_network(w0, Biases{0.35, -0.2, 0.6, 0.1});
-    MSELoss<double> loss(Reduction::half_sum);
-    const auto r = gradcheck_model(net, loss, batch_x, batch_t);
+    const auto r = gradcheck_on_batch(net);
     INFO(r.report);
     CHECK(r.ok);
     CHECK(r.report.find("0.bias [2]: 0 of 2 elements outside tolerance") != std::string::npos);
@@ -690,29 +693,22 @@ TEST_CASE("toy: the flag parser reads --biases and --train-biases") {
 }
 
 TEST_CASE("toy: the flag parser refuses bad --biases and --train-biases without biases, naming what it expected") {
-    using V = std::vector<std::string>;
-    const auto fails = [](const V& args, const std::string& message) {
-        std::string joined;
-        for (const auto& a : args) joined += " " + a;
-        INFO("toy_backprop" << joined);
-        CHECK_THROWS_WITH_AS(toy::parse_args(args), message.c_str(), toy::UsageError);
-    };
-    fails({"--biases", "0.35"}, "--biases: expected 2 comma-separated numbers (b1,b2), got 1 in '0.35'");
-    fails({"--biases", "0.35,0.6,0.1"},
-          "--biases: expected 2 comma-separated numbers (b1,b2), got 3 in '0.35,0.6,0.1'");
-    fails({"--biases", "nan,0.6"}, "--biases: 'nan' is not a finite number");
-    fails({"--biases", "0.35,inf"}, "--biases: 'inf' is not a finite number");
-    fails({"--biases", "0.35,-inf"}, "--biases: '-inf' is not a finite number");
-    fails({"--biases", "b1,b2"}, "--biases: 'b1' is not a finite number");
-    fails({"--biases", "0.35,"}, "--biases: '' is not a finite number");
-    fails({"--biases", ""}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
-    fails({"--biases="}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
-    fails({"--biases"}, "--biases: missing value");
-    fails({"--train-biases"},
-          "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
-    fails({"--train-biases", "--lrs", "0.5"},
-          "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
-    fails({"--biases", "0.35,0.6", "--train-biases=yes"}, "--train-biases: takes no value, got 'yes'");
+    check_usage_error({"--biases", "0.35"}, "--biases: expected 2 comma-separated numbers (b1,b2), got 1 in '0.35'");
+    check_usage_error({"--biases", "0.35,0.6,0.1"},
+                      "--biases: expected 2 comma-separated numbers (b1,b2), got 3 in '0.35,0.6,0.1'");
+    check_usage_error({"--biases", "nan,0.6"}, "--biases: 'nan' is not a finite number");
+    check_usage_error({"--biases", "0.35,inf"}, "--biases: 'inf' is not a finite number");
+    check_usage_error({"--biases", "0.35,-inf"}, "--biases: '-inf' is not a finite number");
+    check_usage_error({"--biases", "b1,b2"}, "--biases: 'b1' is not a finite number");
+    check_usage_error({"--biases", "0.35,"}, "--biases: '' is not a finite number");
+    check_usage_error({"--biases", ""}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
+    check_usage_error({"--biases="}, "--biases: expected 2 comma-separated numbers (b1,b2), got an empty value");
+    check_usage_error({"--biases"}, "--biases: missing value");
+    check_usage_error({"--train-biases"},
+                      "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
+    check_usage_error({"--train-biases", "--lrs", "0.5"},
+                      "--train-biases needs --biases b1,b2 (the biases' starting values); the network has none");
+    check_usage_error({"--biases", "0.35,0.6", "--train-biases=yes"}, "--train-biases: takes no value, got 'yes'");
 
     toy::Setup no_biases;
     no_biases.train_biases = true;
