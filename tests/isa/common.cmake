@@ -1,5 +1,7 @@
-# Helpers of the ISA scripts (short_run.cmake, nehalem.cmake), included by them (cmake -P).
+# Helpers of the ISA scripts (short_run.cmake, nehalem.cmake), included by them (cmake -P). Running a program and
+# checking its exit status and output: run_program, expect_status, expect_match (tests/cmake/run_program.cmake).
 cmake_minimum_required(VERSION 3.25)  # today's policies (while(TRUE), IN_LIST) in script mode
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/run_program.cmake)
 
 # The short-run recipe: 512 training and 128 test images of 28×28, 2 epochs of batch 16 (64 steps), 2 threads, a fixed
 # seed, OneCycle, rotation augmentation ±7° on (it uses sin/cos: part of what must not depend on the machine).
@@ -12,15 +14,6 @@ macro(isa_set_recipe)
                  --progress lines)
 endmacro()
 isa_set_recipe()
-
-# The time now in microseconds (since the epoch).
-function(isa_now_us out)
-  string(TIMESTAMP seconds "%s" UTC)
-  string(TIMESTAMP micro "%f" UTC)
-  string(REGEX REPLACE "^0+([0-9])" "\\1" micro "${micro}")
-  math(EXPR us "${seconds} * 1000000 + ${micro}")
-  set(${out} ${us} PARENT_SCOPE)
-endfunction()
 
 # "12.345 s" for a duration in microseconds.
 function(isa_seconds us out)
@@ -35,32 +28,11 @@ function(isa_seconds us out)
   set(${out} "${whole}.${frac} s" PARENT_SCOPE)
 endfunction()
 
-# Runs `command...` (a list; EMULATOR, `|`-separated, in front when set); sets <prefix>_status, _out, _err, _us.
-function(isa_run prefix)
-  set(cmd "")
-  if(EMULATOR)
-    string(REPLACE "|" ";" cmd "${EMULATOR}")
-  endif()
-  list(APPEND cmd ${ARGN})
-  isa_now_us(t0)
-  execute_process(COMMAND ${cmd} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  isa_now_us(t1)
-  math(EXPR us "${t1} - ${t0}")
-  string(REPLACE ";" " " shown "${cmd}")
-  set(${prefix}_status "${status}" PARENT_SCOPE)
-  set(${prefix}_out "${out}" PARENT_SCOPE)
-  set(${prefix}_err "${err}" PARENT_SCOPE)
-  set(${prefix}_us "${us}" PARENT_SCOPE)
-  set(${prefix}_report "command: ${shown}\nexit status: ${status}\nstdout:\n${out}\nstderr:\n${err}" PARENT_SCOPE)
-endfunction()
-
 # Writes the synthetic data folder `dir` (make_mnist_data, under EMULATOR when set).
 function(isa_make_data make_data dir train test)
   file(REMOVE_RECURSE "${dir}")
-  isa_run(gen "${make_data}" "${dir}" ${train} ${test})
-  if(NOT gen_status STREQUAL "0")
-    message(FATAL_ERROR "could not write the data set\n${gen_report}")
-  endif()
+  run_program(gen "${make_data}" "${dir}" ${train} ${test})
+  expect_status(gen 0 "could not write the data set")
 endfunction()
 
 # The lines of `text` (a trailing newline ends the last line; no empty last element). CSV text has no ';'.

@@ -23,29 +23,25 @@ set(EMULATOR "${QEMU}|-cpu|${CPU}")
 unset(ENV{MINITORCH_ISA})
 
 # 1. the supported list
-isa_run(list "${MNIST}" --list-isas)
-if(NOT list_status STREQUAL "0" OR NOT list_out STREQUAL "scalar\n")
-  message(FATAL_ERROR "expected exit 0 and exactly 'scalar' from mnist --list-isas on ${CPU}\n${list_report}")
-endif()
+run_program(list "${MNIST}" --list-isas)
+expect_status(list 0 "mnist --list-isas failed on ${CPU}")
+expect_match(list out "^scalar\n$" "expected exactly 'scalar' from mnist --list-isas on ${CPU}")
 message(STATUS "${CPU}: mnist --list-isas prints 'scalar'")
 
 # 2. asking for more is an error, not a crash
 foreach(isa IN ITEMS avx2 avx512)
   set(ENV{MINITORCH_ISA} ${isa})
-  isa_run(refused "${MNIST}" --data "${WORK_DIR}")
+  run_program(refused "${MNIST}" --data "${WORK_DIR}")
   unset(ENV{MINITORCH_ISA})
-  if(NOT refused_status STREQUAL "2" OR
-     NOT refused_err MATCHES "^mnist: MINITORCH_ISA=${isa}: this CPU does not support it; it supports scalar \\(")
-    message(FATAL_ERROR "MINITORCH_ISA=${isa} on ${CPU}: expected the usage error (exit 2)\n${refused_report}")
-  endif()
+  expect_status(refused 2 "MINITORCH_ISA=${isa} on ${CPU}: expected the usage error (exit 2)")
+  expect_match(refused err "^mnist: MINITORCH_ISA=${isa}: this CPU does not support it; it supports scalar \\("
+               "MINITORCH_ISA=${isa} on ${CPU}: expected the usage error naming the ISAs this CPU supports")
 endforeach()
 message(STATUS "${CPU}: MINITORCH_ISA=avx2 and avx512 are usage errors")
 
 # 3. the unit tests of the choice
-isa_run(unit "${TEST_ISA}")
-if(NOT unit_status STREQUAL "0")
-  message(FATAL_ERROR "test_isa fails on ${CPU}\n${unit_report}")
-endif()
+run_program(unit "${TEST_ISA}")
+expect_status(unit 0 "test_isa fails on ${CPU}")
 message(STATUS "${CPU}: test_isa passes")
 
 # 4. training: the scalar kernels, the numbers of this machine's scalar run. One training step and one test batch
@@ -64,20 +60,15 @@ set(host_csv "${WORK_DIR}/host_scalar.csv")
 set(emulated_csv "${WORK_DIR}/${CPU}.csv")
 file(REMOVE "${host_csv}" "${emulated_csv}" "${host_csv}.safetensors" "${emulated_csv}.safetensors")
 set(ENV{MINITORCH_ISA} scalar)
-isa_run(host "${MNIST}" --data "${data}" ${ISA_RECIPE} --csv "${host_csv}" --save "${host_csv}.safetensors")
+run_program(host "${MNIST}" --data "${data}" ${ISA_RECIPE} --csv "${host_csv}" --save "${host_csv}.safetensors")
 unset(ENV{MINITORCH_ISA})
-if(NOT host_status STREQUAL "0")
-  message(FATAL_ERROR "MINITORCH_ISA=scalar mnist failed on this machine\n${host_report}")
-endif()
+expect_status(host 0 "MINITORCH_ISA=scalar mnist failed on this machine")
 set(EMULATOR "${saved_emulator}")
-isa_run(emulated "${MNIST}" --data "${data}" ${ISA_RECIPE} --csv "${emulated_csv}"
-        --save "${emulated_csv}.safetensors")
-if(NOT emulated_status STREQUAL "0")
-  message(FATAL_ERROR "mnist failed on ${CPU} (132: SIGILL, an instruction this CPU lacks)\n${emulated_report}")
-endif()
-if(NOT emulated_out MATCHES "(^|\n)kernels: scalar \\(")
-  message(FATAL_ERROR "mnist on ${CPU}: the header does not say 'kernels: scalar (…)'\n${emulated_report}")
-endif()
+run_program(emulated "${MNIST}" --data "${data}" ${ISA_RECIPE} --csv "${emulated_csv}"
+            --save "${emulated_csv}.safetensors")
+expect_status(emulated 0 "mnist failed on ${CPU} (132: SIGILL, an instruction this CPU lacks)")
+expect_match(emulated out "(^|\n)kernels: scalar \\("
+             "mnist on ${CPU}: the header does not say 'kernels: scalar (…)'")
 isa_strip_times("${host_csv}" ${ISA_EPOCHS} host_numbers)
 isa_strip_times("${emulated_csv}" ${ISA_EPOCHS} emulated_numbers)
 isa_first_difference("this machine, MINITORCH_ISA=scalar" "${host_numbers}" "${CPU}" "${emulated_numbers}" diff)
