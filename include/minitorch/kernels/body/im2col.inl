@@ -56,7 +56,7 @@ inline void im2col_unpadded(const float* im, const ::minitorch::ConvGeometry& g,
 /// for every tap. A tap that covers only part of the vector's pixels (two of three taps of a 3-wide kernel at each
 /// row end) is one whole-vector load with the lanes outside the tap replaced by 0 (V::lanes_in, V::select) — its
 /// other lanes read neighbouring values of col, never used. Which lanes a tap covers depends only on the vector and
-/// the tap's column j, so it is worked out once per call (col2im_lanes). Where a vector load would leave col (the
+/// the tap's column j, so it is worked out once per call (the table `covered`). Where a vector load would leave col (the
 /// last rows of the last channel) or the table would be too big, col2im_row_general reads through a zero-filled lane
 /// buffer instead. Either way an invalid lane adds exactly +0, which leaves every sum's bits alone (a sum that starts
 /// at +0 is never −0), so both give the bits of the scatter form.
@@ -87,16 +87,15 @@ inline void col2im_row_general(const float* col, const ::minitorch::ConvGeometry
                 }
             }
         }
-        if (width == V::lanes) {
+        if (width == V::lanes)
             V::store(out + x0, acc);
-        } else {
-            V::store(lane_buffer, acc);
-            for (std::size_t l = 0; l < width; ++l) out[x0 + l] = lane_buffer[l];
-        }
+        else
+            V::store_first(out + x0, acc, width);
     }
 }
 
-/// The lanes of vector v (pixels v·lanes …) that tap column j covers, for v < vectors, j < kw: entry v·kw + j.
+/// The most entries of col2im_unpadded's table `covered`: entry v·kw + j holds the lanes of vector v (pixels
+/// v·lanes …) that tap column j covers, for v < vectors, j < kw. Wider geometries take col2im_row_general.
 inline constexpr std::size_t col2im_table_size = 128;
 
 inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g, float* im) noexcept {
@@ -111,7 +110,6 @@ inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g
             const std::size_t lo = std::max(x0, j), hi = std::min(x0 + width, j + out_w);
             covered[v * kw + j] = lo < hi ? V::lanes_in(lo - x0, hi - x0) : V::lanes_in(0, 0);
         }
-    float lane_buffer[V::lanes];
     for (std::size_t c = 0; c < g.channels; ++c)
         for (std::size_t ih = 0; ih < H; ++ih) {
             float* out = im + (c * H + ih) * W;
@@ -134,12 +132,10 @@ inline void col2im_unpadded(const float* col, const ::minitorch::ConvGeometry& g
                         acc = V::add(acc, V::select(lanes_of[j], V::load(p), V::zero()));
                 }
                 const std::size_t width = std::min<std::size_t>(V::lanes, W - x0);
-                if (width == V::lanes) {
+                if (width == V::lanes)
                     V::store(out + x0, acc);
-                } else {
-                    V::store(lane_buffer, acc);
-                    for (std::size_t l = 0; l < width; ++l) out[x0 + l] = lane_buffer[l];
-                }
+                else
+                    V::store_first(out + x0, acc, width);
             }
         }
 }
