@@ -96,10 +96,12 @@ void flop_counters(benchmark::State& state, double flops, bool with_peak = true)
             benchmark::Counter(flops * 1e-9 * 100.0 / g_peak_gflops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-/// The layer as the net builds it (no bias), with a random batch and a random output gradient.
+/// The layer as the net builds it (no bias), with a random batch and a random output gradient, and the buffers a
+/// Sequential would hand it (layer.hpp).
 struct LayerSetup {
     Conv2d<float> conv;
-    Tensor<float> x, dy;
+    Tensor<float> x, dy, y, dx;
+    Conv2d<float>::Cache cache;
     explicit LayerSetup(const ConvCase& c, std::size_t batch)
         : conv(make_conv(c)),
           x(random_tensor({batch, c.in, c.hw, c.hw}, 2)),
@@ -116,17 +118,21 @@ struct LayerSetup {
 void BM_ConvForward(benchmark::State& state, ConvCase c, bool training) {
     LayerSetup s(c, kBatch);
     s.conv.train(training);
-    s.conv.forward(s.x);  // warm-up
-    for (auto _ : state) benchmark::DoNotOptimize(s.conv.forward(s.x).data());
+    s.conv.forward(s.x, s.y, s.cache);  // warm-up
+    for (auto _ : state) benchmark::DoNotOptimize(s.conv.forward(s.x, s.y, s.cache).data());
     flop_counters(state, gemm_flops_per_image(c) * kBatch);
     state.SetLabel(s.label());
 }
 
 void BM_ConvBackward(benchmark::State& state, ConvCase c) {
     LayerSetup s(c, kBatch);
-    s.conv.forward(s.x);    // training mode: caches x
-    s.conv.backward(s.dy);  // warm-up. weight_grad accumulates over the calls (a step zeroes it): same work
-    for (auto _ : state) benchmark::DoNotOptimize(s.conv.backward(s.dy).data());
+    s.conv.forward(s.x, s.y, s.cache);
+    s.conv.backward(s.x, s.y, s.cache, s.dy, s.dx);  // warm-up. weight_grad accumulates over the calls (a step
+                                                     // zeroes it): same work
+    for (auto _ : state) {
+        s.conv.backward(s.x, s.y, s.cache, s.dy, s.dx);
+        benchmark::DoNotOptimize(s.dx.data());
+    }
     flop_counters(state, 2 * gemm_flops_per_image(c) * kBatch);  // backward-data + backward-weights
     state.SetLabel(s.label());
 }

@@ -64,16 +64,22 @@ Tensor<float> random_tensor(const Shape& shape, std::uint64_t seed) {
     return t;
 }
 
-/// `layer` (a fresh copy per run) on a random x of `shape`, with a random dy of the output's shape.
+/// `layer` (a fresh copy per run) on a random x of `shape`, with a random dy of the output's shape, on the buffers a
+/// Sequential would hand it (layer.hpp).
 template <class L>
 void BM_Layer(benchmark::State& state, L layer, Shape shape, Pass pass, Traffic traffic) {
     const Tensor<float> x = random_tensor(shape, 1);
     const Tensor<float> dy = random_tensor(layer.output_shape(shape), 2);
     layer.train(pass != Pass::fwd_eval);
+    Tensor<float> y_buffer, dx;
+    typename L::Cache cache{};
     const auto run = [&] {
-        const Tensor<float>& y = layer.forward(x);
+        const Tensor<float>& y = layer.forward(x, y_buffer, cache);
         benchmark::DoNotOptimize(y.data());
-        if (pass == Pass::fwd_bwd) benchmark::DoNotOptimize(layer.backward(dy).data());
+        if (pass == Pass::fwd_bwd) {
+            layer.backward(x, y, cache, dy, dx);
+            benchmark::DoNotOptimize(dx.data());
+        }
         benchmark::ClobberMemory();
     };
     run();  // warm-up

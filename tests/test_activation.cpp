@@ -1,5 +1,6 @@
 // ReLU and Sigmoid: forward values, gradient checks, the checker catching a wrong Sigmoid derivative, and ReLU's
 // float kernels under every ISA this CPU supports.
+#include <minitorch/standalone.hpp>
 #include <minitorch/gradcheck.hpp>
 #include <minitorch/layers/activation.hpp>
 
@@ -34,25 +35,18 @@ Tensor<double> away_from_zero(Shape shape, std::uint64_t seed) {
 /// the classic slip of using the wrong activation in the derivative.
 class WrongSigmoid : public Sigmoid<double> {
 public:
-    const Tensor<double>& forward(const Tensor<double>& x) {
-        x_ = x;
-        return Sigmoid<double>::forward(x);
+    using Sigmoid<double>::forward;
+    void backward(const Tensor<double>& x, const Tensor<double>&, const Cache&, const Tensor<double>& dy,
+                  Tensor<double>& dx) {
+        dx.resize(dy.shape());
+        dx.array() = dy.array() * x.array() * (1.0 - x.array());
     }
-    const Tensor<double>& backward(const Tensor<double>& dy) {
-        Sigmoid<double>::backward(dy);  // keeps the contract checks
-        dx_.resize(dy.shape());
-        dx_.array() = dy.array() * x_.array() * (1.0 - x_.array());
-        return dx_;
-    }
-
-private:
-    Tensor<double> x_, dx_;
 };
 static_assert(Layer<WrongSigmoid>);
 }  // namespace
 
 TEST_CASE("ReLU: forward and gradcheck on [2, 3, 5, 5]") {
-    ReLU<double> relu;
+    Standalone<ReLU<double>> relu;
     const auto& y = relu.forward(Tensor<double>({4}, {-1, 0, 2, -0.5}));
     CHECK(y == Tensor<double>({4}, {0, 0, 2, 0}));
     const auto x = away_from_zero({2, 3, 5, 5}, 1);
@@ -62,7 +56,7 @@ TEST_CASE("ReLU: forward and gradcheck on [2, 3, 5, 5]") {
 }
 
 TEST_CASE("Sigmoid: forward values and gradcheck") {
-    Sigmoid<double> s;
+    Standalone<Sigmoid<double>> s;
     const auto& y = s.forward(Tensor<double>({3}, {0, 2, -2}));
     CHECK(y[0] == 0.5);
     CHECK(y[1] == doctest::Approx(1 / (1 + std::exp(-2.0))).epsilon(1e-15));
@@ -83,10 +77,10 @@ TEST_CASE("gradcheck catches a Sigmoid whose derivative uses the wrong activatio
 }
 
 TEST_CASE("Activations: backward before forward and wrong dy shape are errors") {
-    ReLU<float> relu;
+    Standalone<ReLU<float>> relu;
     CHECK_THROWS_WITH_AS(relu.backward(Tensor<float>({2})), doctest::Contains("ReLU(): backward called without"),
                          std::logic_error);
-    Sigmoid<float> s;
+    Standalone<Sigmoid<float>> s;
     s.forward(Tensor<float>({2, 2}));
     CHECK_THROWS_WITH_AS(s.backward(Tensor<float>({4})),
                          "Sigmoid(): expected gradient of the output's shape [2, 2], got [4]", std::invalid_argument);

@@ -4,8 +4,11 @@
 // double within stated bounds, on the MNIST net's shapes and awkward ones.
 #include <minitorch/gradcheck.hpp>
 #include <minitorch/kernels/batchnorm.hpp>
+#include <minitorch/kernels/batchnorm_channel.hpp>
+#include <minitorch/kernels/batchnorm_reference.hpp>
 #include <minitorch/kernels/parallel.hpp>
 #include <minitorch/layers/batchnorm.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -64,8 +67,8 @@ void set_random_affine(BN& bn, std::size_t channels, std::uint64_t seed) {
 
 /// A BatchNorm2d over gamma's channels with γ = gamma and β = beta.
 template <class T>
-BatchNorm2d<T> with_affine(const Tensor<T>& gamma, const Tensor<T>& beta) {
-    BatchNorm2d<T> bn({.features = gamma.size()});
+Standalone<BatchNorm2d<T>> with_affine(const Tensor<T>& gamma, const Tensor<T>& beta) {
+    Standalone<BatchNorm2d<T>> bn({.features = gamma.size()});
     bn.set_weight(gamma);
     bn.set_bias(beta);
     return bn;
@@ -100,12 +103,12 @@ void check_within_float_rounding(const Tensor<float>& y, const Tensor<float>& dx
 }  // namespace
 
 TEST_CASE("BatchNorm2d: training forward normalises each channel with the biased batch variance") {
-    BatchNorm2d<double> bn({.features = 3});
+    Standalone<BatchNorm2d<double>> bn({.features = 3});
     const auto x = random_tensor({4, 3, 5, 6}, 1, 2.0, 3.0);
     const auto& y = bn.forward(x);
     check_normalised(x, y);
     // with γ, β: y = γ·x̂ + β elementwise
-    BatchNorm2d<double> affine({.features = 3});
+    Standalone<BatchNorm2d<double>> affine({.features = 3});
     set_random_affine(affine, 3, 7);
     const auto& ya = affine.forward(x);
     for (std::size_t i = 0; i < x.size(); ++i) {
@@ -115,7 +118,7 @@ TEST_CASE("BatchNorm2d: training forward normalises each channel with the biased
 }
 
 TEST_CASE("BatchNorm: running statistics follow PyTorch's update with the unbiased variance") {
-    BatchNorm2d<double> bn({.features = 2, .momentum = 0.3});
+    Standalone<BatchNorm2d<double>> bn({.features = 2, .momentum = 0.3});
     std::vector<double> rm(2, 0.0), rv(2, 1.0), mean, var;
     for (std::uint64_t step = 0; step < 4; ++step) {
         const auto x = random_tensor({3, 2, 3, 5}, 100 + step, 1.0 + static_cast<double>(step), 2.0);
@@ -147,7 +150,7 @@ TEST_CASE("BatchNorm: running statistics follow PyTorch's update with the unbias
 }
 
 TEST_CASE("BatchNorm1d: running statistics and normalisation for N×C and N×C×L inputs") {
-    BatchNorm1d<double> bn({.features = 3});
+    Standalone<BatchNorm1d<double>> bn({.features = 3});
     const auto x = random_tensor({5, 3}, 3, -1.0, 0.5);
     check_normalised(x, bn.forward(x));
     std::vector<double> mean, var;
@@ -162,7 +165,7 @@ TEST_CASE("BatchNorm1d: running statistics and normalisation for N×C and N×C×
 }
 
 TEST_CASE("BatchNorm2d: gradcheck in training mode on an odd spatial size") {
-    BatchNorm2d<double> bn({.features = 2});
+    Standalone<BatchNorm2d<double>> bn({.features = 2});
     set_random_affine(bn, 2, 21);
     const auto r = gradcheck(bn, random_tensor({3, 2, 5, 3}, 22, 0.5, 2.0));
     INFO(r.report);
@@ -170,12 +173,12 @@ TEST_CASE("BatchNorm2d: gradcheck in training mode on an odd spatial size") {
 }
 
 TEST_CASE("BatchNorm1d: gradcheck in training mode on 4×3 and 3×2×4") {
-    BatchNorm1d<double> bn({.features = 3});
+    Standalone<BatchNorm1d<double>> bn({.features = 3});
     set_random_affine(bn, 3, 31);
     auto r = gradcheck(bn, random_tensor({4, 3}, 32));
     INFO(r.report);
     CHECK(r.ok);
-    BatchNorm1d<double> bn2({.features = 2});
+    Standalone<BatchNorm1d<double>> bn2({.features = 2});
     set_random_affine(bn2, 2, 33);
     r = gradcheck(bn2, random_tensor({3, 2, 4}, 34));
     INFO(r.report);
@@ -183,7 +186,7 @@ TEST_CASE("BatchNorm1d: gradcheck in training mode on 4×3 and 3×2×4") {
 }
 
 TEST_CASE("BatchNorm2d: gradcheck without affine parameters") {
-    BatchNorm2d<double> bn({.features = 2, .affine = false});
+    Standalone<BatchNorm2d<double>> bn({.features = 2, .affine = false});
     CHECK(bn.parameters().size() == 3);
     const auto r = gradcheck(bn, random_tensor({2, 2, 3, 3}, 41));
     INFO(r.report);
@@ -193,7 +196,7 @@ TEST_CASE("BatchNorm2d: gradcheck without affine parameters") {
 TEST_CASE("BatchNorm2d: eval mode is the affine map dx = γ·dy/√(running_var + eps)") {
     // The eval-mode derivative as a formula, against finite differences of the eval-mode forward, and then the
     // layer's own eval-mode backward against the formula.
-    BatchNorm2d<double> bn({.features = 2});
+    Standalone<BatchNorm2d<double>> bn({.features = 2});
     set_random_affine(bn, 2, 51);
     bn.set_running_mean(Tensor<double>({2}, {0.3, -1.2}));
     bn.set_running_var(Tensor<double>({2}, {0.5, 2.5}));
@@ -248,16 +251,16 @@ TEST_CASE("BatchNorm1d/2d: gradcheck in eval mode (frozen running statistics), w
                 CHECK(bn.num_batches_tracked()[0] == 0.0);
             };
             if (shape.size() == 4) {
-                BatchNorm2d<double> bn({.features = 2, .affine = affine});
+                Standalone<BatchNorm2d<double>> bn({.features = 2, .affine = affine});
                 check(bn);
             } else {
-                BatchNorm1d<double> bn({.features = 2, .affine = affine});
+                Standalone<BatchNorm1d<double>> bn({.features = 2, .affine = affine});
                 check(bn);
             }
         }
     }
     // After a training forward the backward is the training one again (batch statistics).
-    BatchNorm2d<double> bn({.features = 2});
+    Standalone<BatchNorm2d<double>> bn({.features = 2});
     bn.eval();
     bn.forward(random_tensor({3, 2, 2, 2}, 63));
     const auto r = gradcheck(bn, random_tensor({3, 2, 2, 2}, 64));
@@ -273,7 +276,7 @@ TEST_CASE("BatchNorm: the fast kernel matches the plain reference (double and fl
         const auto gamma = random_tensor({3}, 63, 1.0, 0.5), beta = random_tensor({3}, 64);
         const Reference ref = reference_training(xd, gamma, beta, dyd);
 
-        BatchNorm2d<double> bn = with_affine(gamma, beta);
+        Standalone<BatchNorm2d<double>> bn = with_affine(gamma, beta);
         const auto& y = bn.forward(xd);
         for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(ref.y[i]).epsilon(1e-12));
         const auto& dx = bn.backward(dyd);
@@ -284,7 +287,7 @@ TEST_CASE("BatchNorm: the fast kernel matches the plain reference (double and fl
         }
 
         // float: the same within float rounding (sums are accumulated in double)
-        BatchNorm2d<float> bf = with_affine(gamma.cast<float>(), beta.cast<float>());
+        Standalone<BatchNorm2d<float>> bf = with_affine(gamma.cast<float>(), beta.cast<float>());
         const auto xf = xd.cast<float>();
         const auto& yf = bf.forward(xf);
         const auto& dxf = bf.backward(dyd.cast<float>());
@@ -298,7 +301,7 @@ TEST_CASE("BatchNorm2d<float>: statistics stay accurate for a large mean (shifte
     Tensor<double> y_ref;
     std::vector<double> mean, var;
     reference::batch_norm_forward_train(xf, Tensor<float>(), Tensor<float>(), 1e-5, y_ref, mean, var);
-    BatchNorm2d<float> bn({.features = 2});
+    Standalone<BatchNorm2d<float>> bn({.features = 2});
     const auto& y = bn.forward(xf);
     double err = 0;
     for (std::size_t i = 0; i < y.size(); ++i) err = std::max(err, std::abs(y[i] - y_ref[i]));
@@ -315,7 +318,7 @@ TEST_CASE("BatchNorm2d: results do not depend on the thread count") {
     const auto dy = random_tensor({5, 7, 4, 6}, 82).cast<float>();
     const auto run = [&](std::size_t threads) {
         set_num_threads(threads);
-        BatchNorm2d<float> bn({.features = 7});
+        Standalone<BatchNorm2d<float>> bn({.features = 7});
         Tensor<float> y = bn.forward(x), dx = bn.backward(dy);
         Tensor<float> dgamma = bn.weight_grad(), rv = bn.running_var();
         bn.eval();  // eval mode splits the images across the threads, training mode the channels
@@ -328,7 +331,7 @@ TEST_CASE("BatchNorm2d: results do not depend on the thread count") {
 }
 
 TEST_CASE("BatchNorm: parameter gradients accumulate and outputs are reused between steps") {
-    BatchNorm2d<double> bn({.features = 2});
+    Standalone<BatchNorm2d<double>> bn({.features = 2});
     const auto x = random_tensor({2, 2, 3, 3}, 91), dy = random_tensor({2, 2, 3, 3}, 92);
     const double* y_storage = bn.forward(x).data();
     bn.backward(dy);
@@ -343,7 +346,7 @@ TEST_CASE("BatchNorm: parameter gradients accumulate and outputs are reused betw
 }
 
 TEST_CASE("BatchNorm: parameters, buffers and describe()") {
-    BatchNorm2d<float> bn({.features = 16});
+    Standalone<BatchNorm2d<float>> bn({.features = 16});
     CHECK(bn.describe() == "BatchNorm2d(16)");
     CHECK(BatchNorm1d<float>({.features = 8, .eps = 1e-3, .affine = false}).describe() ==
           "BatchNorm1d(8, eps=0.001, affine=false)");
@@ -364,7 +367,7 @@ TEST_CASE("BatchNorm: parameters, buffers and describe()") {
 }
 
 TEST_CASE("BatchNorm: shape, batch-size and option errors") {
-    BatchNorm2d<float> bn({.features = 16});
+    Standalone<BatchNorm2d<float>> bn({.features = 16});
     CHECK_THROWS_WITH_AS(bn.forward(Tensor<float>({128, 10, 24, 24})),
                          "BatchNorm2d(16): expected input [N, 16, H, W], got [128, 10, 24, 24]", std::invalid_argument);
     CHECK_THROWS_WITH_AS(bn.forward(Tensor<float>({128, 16})),
@@ -374,7 +377,7 @@ TEST_CASE("BatchNorm: shape, batch-size and option errors") {
                          "[1, 16, 1, 1]",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(bn.backward(Tensor<float>({2, 16, 1, 1})),
-                         doctest::Contains("BatchNorm2d(16): backward called without a training-mode forward"),
+                         doctest::Contains("BatchNorm2d(16): backward called without a forward before it"),
                          std::logic_error);
     bn.forward(Tensor<float>({2, 16, 1, 1}));  // two values per channel are enough
     CHECK_THROWS_WITH_AS(bn.backward(Tensor<float>({2, 16, 1, 2})),
@@ -383,7 +386,7 @@ TEST_CASE("BatchNorm: shape, batch-size and option errors") {
     bn.eval();
     CHECK(bn.forward(Tensor<float>({1, 16, 1, 1})).shape() == Shape{1, 16, 1, 1});  // one sample is fine in eval
 
-    BatchNorm1d<float> b1({.features = 3});
+    Standalone<BatchNorm1d<float>> b1({.features = 3});
     CHECK_THROWS_WITH_AS(b1.forward(Tensor<float>({4, 5})),
                          "BatchNorm1d(3): expected input [N, 3] or [N, 3, L], got [4, 5]", std::invalid_argument);
     CHECK_THROWS_WITH_AS(b1.forward(Tensor<float>({1, 3})),
@@ -398,61 +401,6 @@ TEST_CASE("BatchNorm: shape, batch-size and option errors") {
                          std::logic_error);
     CHECK_THROWS_WITH_AS(bn.set_running_var(Tensor<float>({15})),
                          "BatchNorm2d(16).set_running_var: expected shape [16], got [15]", std::invalid_argument);
-}
-
-TEST_CASE("BatchNorm: forward_borrowing recomputes x̂ from the borrowed x — bit for bit what the stored x̂ gives") {
-    for (std::size_t threads : {1u, 2u}) {
-        set_num_threads(threads);
-        // 2d on a spatial size that is not a multiple of the 8 summation lanes (tails), and 1d on [N, C] (strided).
-        for (const Shape& shape : {Shape{5, 7, 4, 5}, Shape{9, 3}}) {
-            INFO("threads ", threads, ", input ", to_string(shape));
-            const auto x = random_tensor(shape, 101).cast<float>();
-            const auto dy = random_tensor(shape, 102).cast<float>();
-            const auto run = [&](bool borrow) {
-                BatchNorm<float, 2> bn2({.features = shape[1]});
-                BatchNorm<float, 1> bn1({.features = shape[1]});
-                const bool two_d = shape.size() == 4;
-                Tensor<float> y = two_d ? (borrow ? bn2.forward_borrowing(x) : bn2.forward(x))
-                                        : (borrow ? bn1.forward_borrowing(x) : bn1.forward(x));
-                Tensor<float> dx = two_d ? bn2.backward(dy) : bn1.backward(dy);
-                const auto& p = two_d ? bn2.parameters() : bn1.parameters();
-                std::vector<Tensor<float>> out{y, dx};
-                for (const auto& ref : p) out.push_back(ref.grad ? *ref.grad : *ref.value);
-                return out;
-            };
-            const auto copied = run(false), borrowed = run(true);
-            REQUIRE(copied.size() == borrowed.size());
-            for (std::size_t i = 0; i < copied.size(); ++i) CHECK(copied[i] == borrowed[i]);
-            CHECK(copied[1].array().abs().maxCoeff() > 0.0f);  // dx is not trivially zero
-        }
-    }
-    set_num_threads(1);
-}
-
-TEST_CASE("BatchNorm: a copy of a layer that borrowed its input has no cache (the promise is not copied)") {
-    const auto x = random_tensor({3, 2, 3, 3}, 111), dy = random_tensor({3, 2, 3, 3}, 112);
-    BatchNorm2d<double> bn({.features = 2});
-    bn.forward_borrowing(x);
-    BatchNorm2d<double> copy = bn;
-    CHECK_THROWS_AS(copy.backward(dy), std::logic_error);
-    CHECK_NOTHROW(bn.backward(dy));
-    // Gradient check through the borrowing path, in double.
-    BatchNorm2d<double> fresh({.features = 2});
-    struct Borrowing {  // a layer whose forward is BatchNorm's forward_borrowing (the input outlives backward here)
-        using scalar_type = double;
-        BatchNorm2d<double>* bn;
-        const Tensor<double>& forward(const Tensor<double>& in) { return bn->forward_borrowing(in); }
-        const Tensor<double>& backward(const Tensor<double>& d) { return bn->backward(d); }
-        std::vector<ParameterRef<double>> parameters() { return bn->parameters(); }
-        void train(bool on = true) { bn->train(on); }
-        void eval() { bn->eval(); }
-        bool is_training() const { return bn->is_training(); }
-        std::string describe() const { return bn->describe(); }
-        Shape output_shape(const Shape& s) const { return bn->output_shape(s); }
-    } borrowing{&fresh};
-    const auto r = gradcheck(borrowing, x);
-    INFO(r.report);
-    CHECK(r.ok);
 }
 
 // ---- the kernels of every ISA (kernels/batchnorm.hpp) ------------------------------------------------------------
@@ -491,13 +439,13 @@ struct KernelCase {
 };
 
 /// Everything the kernels of one ISA compute on a KernelCase: per channel the four sums, per element x̂ and y of the
-/// training forward (also through the x̂-only and y-only calls), the eval y, dx from the stored and the recomputed x̂.
+/// training forward (also through the x̂-only and y-only calls), the eval y, and dx (x̂ recomputed from x).
 struct KernelOutputs {
-    std::vector<double> sums;  // [C, 6]: s1, s2, Σdy, Σdy·x̂ (stored x̂), Σdy, Σdy·x̂ (recomputed)
-    std::vector<float> xhat, y, xhat_only, y_only, y_eval, dx, dx_of_x;
+    std::vector<double> sums;  // [C, 4]: s1, s2, Σdy, Σdy·x̂
+    std::vector<float> xhat, y, xhat_only, y_only, y_eval, dx;
     /// Zeros, sized for a KernelCase.
-    explicit KernelOutputs(const KernelCase& d) : sums(6 * d.channels, 0.0) {
-        for (auto* v : {&xhat, &y, &xhat_only, &y_only, &y_eval, &dx, &dx_of_x}) v->assign(d.x.size(), 0.f);
+    explicit KernelOutputs(const KernelCase& d) : sums(4 * d.channels, 0.0) {
+        for (auto* v : {&xhat, &y, &xhat_only, &y_only, &y_eval, &dx}) v->assign(d.x.size(), 0.f);
     }
 };
 
@@ -510,7 +458,6 @@ void check_same_bits(const KernelOutputs& got, const KernelOutputs& want) {
     CHECK(first_bit_difference(got.y_only, want.y_only) == -1);
     CHECK(first_bit_difference(got.y_eval, want.y_eval) == -1);
     CHECK(first_bit_difference(got.dx, want.dx) == -1);
-    CHECK(first_bit_difference(got.dx_of_x, want.dx_of_x) == -1);
 }
 
 KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& d) {
@@ -519,49 +466,38 @@ KernelOutputs run_kernels(const kernels::BatchNormKernels& k, const KernelCase& 
     for (std::size_t c = 0; c < d.channels; ++c) {
         const std::size_t at = c * d.spatial;
         const auto p = d.xhat_params(c);
-        double* s = o.sums.data() + 6 * c;
+        double* s = o.sums.data() + 4 * c;
         k.shifted_sums(d.x.data() + at, runs, static_cast<double>(d.x[at]), s[0], s[1]);
         k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, o.xhat.data() + at, o.y.data() + at);
         k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, o.xhat_only.data() + at, nullptr);
         k.normalize(d.x.data() + at, p, d.gamma(c), d.beta(c), runs, nullptr, o.y_only.data() + at);
         k.normalize_eval(d.x.data() + at, d.eval_mean(c), d.eval_scale(c), d.beta(c), runs, o.y_eval.data() + at);
-        k.dot_sums(d.dy.data() + at, o.xhat.data() + at, runs, s[2], s[3]);
-        k.dot_sums_of_x(d.dy.data() + at, d.x.data() + at, p, runs, s[4], s[5]);
-        k.input_grad(d.dy.data() + at, o.xhat.data() + at, d.k(c), d.a(c), d.b(c), runs, o.dx.data() + at);
-        k.input_grad_of_x(d.dy.data() + at, d.x.data() + at, p, d.k(c), d.a(c), d.b(c), runs, o.dx_of_x.data() + at);
+        k.dot_sums_of_x(d.dy.data() + at, d.x.data() + at, p, runs, s[2], s[3]);
+        k.input_grad_of_x(d.dy.data() + at, d.x.data() + at, p, d.k(c), d.a(c), d.b(c), runs, o.dx.data() + at);
     }
     return o;
 }
 
-/// The layer's plain loops (detail::, which it runs for strided runs and double) on the contiguous float runs of a
-/// KernelCase: the kernels' definition written element by element.
+/// The plain loops (kernels::plain, which the layer runs for strided runs and double) on the contiguous float runs of
+/// a KernelCase: the kernels' definition written element by element.
 KernelOutputs run_plain_loops(const KernelCase& d) {
-    const std::size_t S = d.spatial, step = d.channels * S;
+    const auto runs = kernels::ChannelRuns::of(d.batch, d.channels, d.spatial);
     KernelOutputs o(d);
     for (std::size_t c = 0; c < d.channels; ++c) {
         const auto p = d.xhat_params(c);
-        double* s = o.sums.data() + 6 * c;
-        for (std::size_t r = 0; r < d.batch; ++r) {
-            const std::size_t at = c * S + r * step;
-            const float* x = d.x.data() + at;
-            detail::add_shifted_sums<false>(x, S, 1, static_cast<double>(d.x[c * S]), s[0], s[1]);
-            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
-                                         o.xhat.data() + at, o.y.data() + at);
-            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
-                                         o.xhat_only.data() + at, static_cast<float*>(nullptr));
-            detail::normalize_run<false>(x, S, 1, p.mu_hi, p.mu_lo, p.inv_std, d.gamma(c), d.beta(c),
-                                         static_cast<float*>(nullptr), o.y_only.data() + at);
-            detail::normalize_eval_run<false>(x, S, 1, d.eval_mean(c), d.eval_scale(c), d.beta(c),
-                                              o.y_eval.data() + at);
-            const detail::XhatOf<float> of_x{x, p.mu_hi, p.mu_lo, p.inv_std};
-            detail::add_dot_sums_of<false>(d.dy.data() + at, detail::ValuesOf<float>{o.xhat.data() + at}, S, 1,
-                                           s[2], s[3]);
-            detail::add_dot_sums_of<false>(d.dy.data() + at, of_x, S, 1, s[4], s[5]);
-            detail::input_grad_run<false>(d.dy.data() + at, detail::ValuesOf<float>{o.xhat.data() + at}, S, 1,
-                                          d.k(c), d.a(c), d.b(c), o.dx.data() + at);
-            detail::input_grad_run<false>(d.dy.data() + at, of_x, S, 1, d.k(c), d.a(c), d.b(c),
-                                          o.dx_of_x.data() + at);
-        }
+        const kernels::SplitMean<float> mu{p.mu_hi, p.mu_lo};
+        const float* x = d.x.data();
+        double* s = o.sums.data() + 4 * c;
+        kernels::plain::shifted_sums(x, runs, c, static_cast<double>(d.x[c * d.spatial]), s[0], s[1]);
+        kernels::plain::normalize(x, runs, c, mu, p.inv_std, d.gamma(c), d.beta(c), o.xhat.data(), o.y.data());
+        kernels::plain::normalize(x, runs, c, mu, p.inv_std, d.gamma(c), d.beta(c), o.xhat_only.data(),
+                                  static_cast<float*>(nullptr));
+        kernels::plain::normalize(x, runs, c, mu, p.inv_std, d.gamma(c), d.beta(c), static_cast<float*>(nullptr),
+                                  o.y_only.data());
+        kernels::plain::normalize_eval(x, runs, c, 0, d.batch, d.eval_mean(c), d.eval_scale(c), d.beta(c),
+                                       o.y_eval.data());
+        kernels::plain::grad_sums(d.dy.data(), x, runs, c, mu, p.inv_std, s[2], s[3]);
+        kernels::plain::input_grad(d.dy.data(), x, runs, c, mu, p.inv_std, d.k(c), d.a(c), d.b(c), o.dx.data());
     }
     return o;
 }
@@ -576,14 +512,13 @@ std::size_t check_against_double(const KernelCase& d, const KernelOutputs& o) {
         const auto p = d.xhat_params(c);
         const double mu_hi = p.mu_hi, mu_lo = p.mu_lo, is = p.inv_std, g = d.gamma(c), b = d.beta(c);
         const double shift = d.x[c * S];
-        long double s[6] = {}, mag[6] = {};
+        long double s[4] = {}, mag[4] = {};
         for (std::size_t r = 0; r < d.batch; ++r)
             for (std::size_t i = 0; i < S; ++i) {
                 const std::size_t at = c * S + r * step;
                 const double x = d.x[at + i], dy = d.dy[at + i], h = o.xhat[at + i];
-                const long double t[6] = {x - shift, (x - shift) * (x - shift), dy, (long double)dy * h, dy,
-                                          (long double)dy * h};
-                for (int j = 0; j < 6; ++j) {
+                const long double t[4] = {x - shift, (x - shift) * (x - shift), dy, (long double)dy * h};
+                for (int j = 0; j < 4; ++j) {
                     s[j] += t[j];
                     mag[j] += std::abs(t[j]);
                 }
@@ -596,14 +531,14 @@ std::size_t check_against_double(const KernelCase& d, const KernelOutputs& o) {
                 // eval: (x − mean)·scale + shift: one rounding of x − mean, one of the fused result.
                 const double em = d.eval_mean(c), es = d.eval_scale(c), ye = (x - em) * es + b;
                 bad += !(std::abs(o.y_eval[at + i] - ye) <= 2 * u * (std::abs(x - em) * std::abs(es) + std::abs(ye)));
-                // dx = k·((dy − a) − x̂·b) on the stored x̂: roundings of dy − a, of the fused difference, of the
-                // product by k.
+                // dx = k·((dy − a) − x̂·b), x̂ recomputed bit for bit as o.xhat: roundings of dy − a, of the fused
+                // difference, of the product by k.
                 const double k = d.k(c), a = d.a(c), bb = d.b(c), dx = k * ((dy - a) - h * bb);
                 bad += !(std::abs(o.dx[at + i] - dx) <= 3 * u * std::abs(k) * (std::abs(dy - a) + std::abs(h * bb)));
             }
         // Sums in double over at most a few thousand terms: well within 1e-12 of Σ|term|.
-        for (int j = 0; j < 6; ++j)
-            bad += !(std::abs(o.sums[6 * c + j] - static_cast<double>(s[j])) <= 1e-12 * static_cast<double>(mag[j]));
+        for (int j = 0; j < 4; ++j)
+            bad += !(std::abs(o.sums[4 * c + j] - static_cast<double>(s[j])) <= 1e-12 * static_cast<double>(mag[j]));
     }
     return bad;
 }
@@ -629,16 +564,18 @@ TEST_CASE("BatchNorm kernels, every ISA: bit for bit the scalar ISA and the laye
         CAPTURE(s);
         const KernelCase d(n, c, s, seed += 2);
         const KernelOutputs scalar = run_kernels(kernels::batchnorm_for(Isa::scalar), d);
-        // The scalar kernels are the layer's plain loops, bit for bit (so strided runs and double compute the same
-        // formulas), and the x̂-only / y-only calls and the recomputed x̂ give the bits of the full call.
+        // The scalar kernels are the plain loops, bit for bit (so strided runs and double compute the same
+        // formulas), and the x̂-only / y-only calls give the bits of the full call.
         check_same_bits(scalar, run_plain_loops(d));
         CHECK(first_bit_difference(scalar.xhat_only, scalar.xhat) == -1);
         CHECK(first_bit_difference(scalar.y_only, scalar.y) == -1);
-        CHECK(first_bit_difference(scalar.dx_of_x, scalar.dx) == -1);
-        for (std::size_t ch = 0; ch < c; ++ch) {
-            CHECK(same_bits(scalar.sums[6 * ch + 4], scalar.sums[6 * ch + 2]));
-            CHECK(same_bits(scalar.sums[6 * ch + 5], scalar.sums[6 * ch + 3]));
+        // dx from x̂ recomputed from x has the bits of dx from the x̂ the forward wrote.
+        std::vector<float> dx_of_stored_xhat(d.x.size());
+        for (std::size_t i = 0; i < d.x.size(); ++i) {
+            const std::size_t ch = i / s % c;
+            dx_of_stored_xhat[i] = d.k(ch) * std::fma(scalar.xhat[i], -d.b(ch), d.dy[i] - d.a(ch));
         }
+        CHECK(first_bit_difference(dx_of_stored_xhat, scalar.dx) == -1);
         CHECK(check_against_double(d, scalar) == 0);
         for (Isa isa : supported_isas()) {
             CAPTURE(isa_name(isa));
@@ -661,16 +598,13 @@ TEST_CASE("BatchNorm2d<float> on the MNIST net's shapes (batch 4): training forw
         const auto gamma = random_tensor({C}, seed++, 1.0, 0.5).cast<float>();
         const auto beta = random_tensor({C}, seed++).cast<float>();
         const Reference ref = reference_training(x, gamma, beta, dy);
-        for (bool borrow : {false, true}) {
-            CAPTURE(borrow);
-            BatchNorm2d<float> bn = with_affine(gamma, beta);
-            const Tensor<float> y = borrow ? bn.forward_borrowing(x) : bn.forward(x);
-            const Tensor<float>& dx = bn.backward(dy);
-            check_within_float_rounding(y, dx, ref);
-            for (std::size_t c = 0; c < C; ++c) {  // Σ in double, then one rounding to float
-                CHECK(bn.weight_grad()[c] == doctest::Approx(ref.dgamma[c]).epsilon(1e-5));
-                CHECK(bn.bias_grad()[c] == doctest::Approx(ref.dbeta[c]).epsilon(1e-5));
-            }
+        Standalone<BatchNorm2d<float>> bn = with_affine(gamma, beta);
+        const Tensor<float> y = bn.forward(x);
+        const Tensor<float>& dx = bn.backward(dy);
+        check_within_float_rounding(y, dx, ref);
+        for (std::size_t c = 0; c < C; ++c) {  // Σ in double, then one rounding to float
+            CHECK(bn.weight_grad()[c] == doctest::Approx(ref.dgamma[c]).epsilon(1e-5));
+            CHECK(bn.bias_grad()[c] == doctest::Approx(ref.dbeta[c]).epsilon(1e-5));
         }
     }
 }
@@ -682,7 +616,7 @@ TEST_CASE("BatchNorm: a tensor of its state reshaped through parameters() is ref
     const char* names[] = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
     for (std::size_t i = 0; i < 5; ++i) {
         for (const bool training : {true, false}) {
-            BatchNorm2d<float> bn({.features = 3});
+            Standalone<BatchNorm2d<float>> bn({.features = 3});
             bn.train(training);
             auto params = bn.parameters();
             REQUIRE(params[i].name == names[i]);
@@ -691,11 +625,9 @@ TEST_CASE("BatchNorm: a tensor of its state reshaped through parameters() is ref
                                          " has shape [1], expected " + (i == 4 ? "[]" : "[3]") + fixed;
             const Tensor<float> x(Shape{2, 3, 2, 2}, 1.f);
             CHECK_THROWS_WITH_AS(bn.forward(x), expected.c_str(), std::invalid_argument);
-            Tensor<float> y;
-            CHECK_THROWS_WITH_AS(bn.infer_into(x, y), expected.c_str(), std::invalid_argument);
         }
     }
-    BatchNorm1d<float> bn({.features = 3});
+    Standalone<BatchNorm1d<float>> bn({.features = 3});
     Tensor<float> x(Shape{4, 3});
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 5);
     bn.forward(x);

@@ -5,6 +5,7 @@
 #include <minitorch/kernels/conv_reference.hpp>
 #include <minitorch/kernels/parallel.hpp>
 #include <minitorch/layers/conv2d.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -72,7 +73,7 @@ TEST_CASE("Conv2d: a 4×4 single-channel input and a known 3×3 kernel, by hand"
     for (std::size_t k = 0; k < 16; ++k) x[k] = double(k + 1), x[16 + k] = 2.0 * double(k + 1);
     const Tensor<double> K({1, 1, 3, 3}, {1, 2, 0, 0, -1, 3, -2, 0, 1});
 
-    Conv2d<double> conv({.in = 1, .out = 1, .kernel = 3});
+    Standalone<Conv2d<double>> conv({.in = 1, .out = 1, .kernel = 3});
     conv.set_weight(K);
     conv.set_bias(Tensor<double>({1}, {0.5}));
     const auto& y = conv.forward(x);
@@ -86,7 +87,7 @@ TEST_CASE("Conv2d: a 4×4 single-channel input and a known 3×3 kernel, by hand"
 
     // padding 1: the top-left output sees only K[1..2, 1..2] on x[0..1, 0..1]: −1·1 + 3·2 + 0·5 + 1·6 = 11.
     // stride 2 with padding 1 gives 2×2; its (1, 1) window is the unpadded window at (1, 1): 33.
-    Conv2d<double> padded({.in = 1, .out = 1, .kernel = 3, .stride = 2, .padding = 1, .bias = false});
+    Standalone<Conv2d<double>> padded({.in = 1, .out = 1, .kernel = 3, .stride = 2, .padding = 1, .bias = false});
     padded.set_weight(K);
     const auto& yp = padded.forward(x);
     REQUIRE(yp.shape() == Shape{2, 1, 2, 2});
@@ -111,7 +112,7 @@ TEST_CASE_TEMPLATE("Conv2d: im2col + GEMM agrees with the direct reference (forw
     const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
     Generator gen(21);
     for (const auto& c : cases) {
-        Conv2d<T> conv(c.options, gen);
+        Standalone<Conv2d<T>> conv(c.options, gen);
         INFO(conv.describe() << " on " << to_string(c.x));
         const Tensor<T> x = random_tensor<T>(c.x, gen);
         const Tensor<T> y = conv.forward(x);
@@ -143,7 +144,7 @@ TEST_CASE("Conv2d: gradcheck of input, weight and bias (stride, padding, rectang
         {{.in = 2, .out = 2, .kernel_h = 3, .kernel_w = 1, .padding = 2}, {2, 2, 3, 3}},
     };
     for (const auto& c : checks) {
-        Conv2d<double> conv(c.options, gen);
+        Standalone<Conv2d<double>> conv(c.options, gen);
         const auto r = gradcheck(conv, random_tensor<double>(c.x, gen));
         INFO(conv.describe() << " on " << to_string(c.x) << "\n" << r.report);
         CHECK(r.ok);
@@ -153,7 +154,7 @@ TEST_CASE("Conv2d: gradcheck of input, weight and bias (stride, padding, rectang
 
 TEST_CASE("Conv2d: parameter gradients accumulate until zeroed, dx is assigned") {
     Generator gen(2);
-    Conv2d<double> conv({.in = 2, .out = 3, .kernel = 3, .padding = 1}, gen);
+    Standalone<Conv2d<double>> conv({.in = 2, .out = 3, .kernel = 3, .padding = 1}, gen);
     const auto x = random_tensor<double>({2, 2, 4, 4}, gen);
     const auto dy = random_tensor<double>({2, 3, 4, 4}, gen);
     conv.forward(x);
@@ -175,7 +176,7 @@ TEST_CASE("Conv2d: thread count — y and dx do not depend on it, dW is reproduc
     // the float additions are grouped differently from 1 thread, so dW may differ in the last bits (compared with a
     // tolerance), but the same thread count always gives the same bits.
     Generator gen(5);
-    Conv2d<float> conv({.in = 3, .out = 4, .kernel = 3, .stride = 2, .padding = 1}, gen);
+    Standalone<Conv2d<float>> conv({.in = 3, .out = 4, .kernel = 3, .stride = 2, .padding = 1}, gen);
     const auto x = random_tensor<float>({5, 3, 9, 7}, gen);  // 5 images: chunks of 3 and 2
     const auto dy = random_tensor<float>(conv.output_shape(x.shape()), gen);
 
@@ -217,7 +218,7 @@ TEST_CASE("Conv2d: thread count — y and dx do not depend on it, dW is reproduc
 }
 
 TEST_CASE("Conv2d: options, describe(), window(), output_shape(), parameters") {
-    Conv2d<float> a({.in = 16, .out = 32, .kernel = 3});
+    Standalone<Conv2d<float>> a({.in = 16, .out = 32, .kernel = 3});
     CHECK(a.describe() == "Conv2d(16→32, k=3)");
     CHECK(a.window().kernel == 3);
     CHECK(a.window().stride == 1);
@@ -227,7 +228,8 @@ TEST_CASE("Conv2d: options, describe(), window(), output_shape(), parameters") {
     CHECK(a.options().kernel_h == 3);
     CHECK(a.options().kernel_w == 3);
 
-    Conv2d<float> b({.in = 1, .out = 4, .kernel_h = 2, .kernel_w = 3, .stride = 2, .padding = 1, .bias = false});
+    Standalone<Conv2d<float>> b(
+        {.in = 1, .out = 4, .kernel_h = 2, .kernel_w = 3, .stride = 2, .padding = 1, .bias = false});
     CHECK(b.describe() == "Conv2d(1→4, k=2×3, s=2, p=1, bias=false)");
     CHECK(b.window().kernel == 2);
     CHECK(b.window().stride == 2);
@@ -240,7 +242,7 @@ TEST_CASE("Conv2d: options, describe(), window(), output_shape(), parameters") {
     CHECK(params[0].name == "weight");
 
     // kernel_h = kernel_w is a square kernel; kernel given twice consistently is accepted (options() round-trips).
-    Conv2d<float> c({.in = 2, .out = 2, .kernel_h = 5, .kernel_w = 5, .padding = 2});
+    Standalone<Conv2d<float>> c({.in = 2, .out = 2, .kernel_h = 5, .kernel_w = 5, .padding = 2});
     CHECK(c.describe() == "Conv2d(2→2, k=5, p=2)");
     CHECK_NOTHROW(Conv2d<float>(c.options()));
     const auto pc = c.parameters();
@@ -252,7 +254,7 @@ TEST_CASE("Conv2d: options, describe(), window(), output_shape(), parameters") {
 
 TEST_CASE("Conv2d: PyTorch's init, U(−1/√fan_in, 1/√fan_in) for weight and bias, reproducible from the seed") {
     Generator g1(42), g2(42);
-    Conv2d<float> a({.in = 4, .out = 8, .kernel = 3}, g1), b({.in = 4, .out = 8, .kernel = 3}, g2);
+    Standalone<Conv2d<float>> a({.in = 4, .out = 8, .kernel = 3}, g1), b({.in = 4, .out = 8, .kernel = 3}, g2);
     CHECK(a.weight() == b.weight());
     CHECK(a.bias() == b.bias());
     const float bound = 1.0f / 6.0f;  // fan_in = 4·3·3 = 36
@@ -264,7 +266,7 @@ TEST_CASE("Conv2d: PyTorch's init, U(−1/√fan_in, 1/√fan_in) for weight and
 }
 
 TEST_CASE("Conv2d: error messages") {
-    Conv2d<float> conv({.in = 16, .out = 32, .kernel = 3});
+    Standalone<Conv2d<float>> conv({.in = 16, .out = 32, .kernel = 3});
     CHECK_THROWS_WITH_AS(conv.forward(Tensor<float>({128, 10, 24, 24})),
                          "Conv2d(16→32, k=3): expected input [N, 16, H, W] with H, W ≥ 3, got [128, 10, 24, 24]",
                          std::invalid_argument);
@@ -275,24 +277,25 @@ TEST_CASE("Conv2d: error messages") {
                          "Conv2d(16→32, k=3): expected input [N, 16, H, W] with H, W ≥ 3, got [16, 24, 24]",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(conv.backward(Tensor<float>({2, 32, 1, 1})),
-                         doctest::Contains("Conv2d(16→32, k=3): backward called without a training-mode forward"),
+                         doctest::Contains("Conv2d(16→32, k=3): backward called without a forward before it"),
                          std::logic_error);
     conv.forward(Tensor<float>({2, 16, 5, 5}));
     CHECK_THROWS_WITH_AS(conv.backward(Tensor<float>({2, 32, 3, 4})),
                          "Conv2d(16→32, k=3): expected gradient of the output's shape [2, 32, 3, 3], got [2, 32, 3, 4]",
                          std::invalid_argument);
     CHECK_NOTHROW(conv.backward(Tensor<float>({2, 32, 3, 3})));
-    conv.eval();  // eval mode caches nothing
+    conv.eval();
     conv.forward(Tensor<float>({2, 16, 5, 5}));
-    CHECK_THROWS_AS(conv.backward(Tensor<float>({2, 32, 3, 3})), std::logic_error);
+    CHECK_NOTHROW(conv.backward(
+        Tensor<float>({2, 32, 3, 3})));  // the caller keeps x: backward works after an eval-mode forward too
 
     // with padding the bound accounts for it: H + 2·1 ≥ 5
-    Conv2d<float> padded({.in = 2, .out = 3, .kernel = 5, .padding = 1});
+    Standalone<Conv2d<float>> padded({.in = 2, .out = 3, .kernel = 5, .padding = 1});
     CHECK_THROWS_WITH_AS(padded.forward(Tensor<float>({2, 2, 2, 6})),
                          "Conv2d(2→3, k=5, p=1): expected input [N, 2, H, W] with H, W ≥ 3, got [2, 2, 2, 6]",
                          std::invalid_argument);
     CHECK(padded.output_shape({2, 2, 3, 3}) == Shape{2, 3, 1, 1});
-    Conv2d<float> rect({.in = 1, .out = 1, .kernel_h = 2, .kernel_w = 3});
+    Standalone<Conv2d<float>> rect({.in = 1, .out = 1, .kernel_h = 2, .kernel_w = 3});
     CHECK_THROWS_WITH_AS(rect.forward(Tensor<float>({1, 1, 4, 2})),
                          "Conv2d(1→1, k=2×3): expected input [N, 1, H, W] with H ≥ 2, W ≥ 3, got [1, 1, 4, 2]",
                          std::invalid_argument);
@@ -302,7 +305,7 @@ TEST_CASE("Conv2d: error messages") {
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(conv.set_bias(Tensor<float>({16})),
                          "Conv2d(16→32, k=3).set_bias: expected shape [32], got [16]", std::invalid_argument);
-    Conv2d<float> no_bias({.in = 1, .out = 2, .kernel = 2, .bias = false});
+    Standalone<Conv2d<float>> no_bias({.in = 1, .out = 2, .kernel = 2, .bias = false});
     CHECK_THROWS_WITH_AS(no_bias.set_bias(Tensor<float>({2})),
                          "Conv2d(1→2, k=2, bias=false).set_bias: this layer was built without a bias",
                          std::logic_error);
@@ -343,40 +346,40 @@ TEST_CASE("conv2d reference: rejects incompatible shapes") {
                          "conv2d reference: dy must be [1, 3, 2, 2], got [1, 3, 3, 3]", std::invalid_argument);
 }
 
-TEST_CASE("Conv2d: forward_borrowing gives the numbers of forward; a copy of the layer does not keep the borrowed input") {
+TEST_CASE("Standalone<Conv2d>: backward needs a forward; a copy made after forward has its own input") {
     Generator gen(41);
-    Conv2d<float> a({.in = 3, .out = 4, .kernel = 3, .padding = 1}, gen);
-    Conv2d<float> b = a;
+    Standalone<Conv2d<float>> a({.in = 3, .out = 4, .kernel = 3, .padding = 1}, gen);
     const Tensor<float> x = random_tensor<float>({2, 3, 5, 6}, gen);
     const Tensor<float> dy = random_tensor<float>({2, 4, 5, 6}, gen);
-    CHECK(a.forward(x) == b.forward_borrowing(x));
-    CHECK(a.backward(dy) == b.backward(dy));
-    CHECK(a.weight_grad() == b.weight_grad());
-    CHECK(a.bias_grad() == b.bias_grad());
-
-    b.forward_borrowing(x);
-    Conv2d<float> copy = b;
-    CHECK_THROWS_WITH_AS(copy.backward(dy), doctest::Contains("backward called without a training-mode forward"),
+    CHECK_THROWS_WITH_AS(a.backward(dy),
+                         "Conv2d(3→4, k=3, p=1): backward called without a forward before it (call "
+                         "forward(x) first)",
                          std::logic_error);
     a.forward(x);
-    Conv2d<float> owned_copy = a;  // a copied (owned) cache is copied with the layer
-    CHECK(owned_copy.backward(dy) == a.backward(dy));
+    CHECK_THROWS_WITH_AS(
+        a.backward(Tensor<float>(Shape{2, 4, 5, 5})),
+        "Conv2d(3→4, k=3, p=1): expected gradient of the output's shape [2, 4, 5, 6], got [2, 4, 5, 5]",
+        std::invalid_argument);
+    Standalone<Conv2d<float>> copy = a;
+    a.forward(random_tensor<float>({1, 3, 4, 4}, gen));  // the original's next forward does not reach the copy
+    Standalone<Conv2d<float>> fresh = copy;
+    fresh.forward(x);
+    CHECK(copy.backward(dy) == fresh.backward(dy));
+    CHECK(copy.weight_grad() == fresh.weight_grad());
 }
 
 TEST_CASE("Conv2d: a weight or gradient reshaped through parameters() is refused by name, never used (issue 15)") {
     // The issue's case: a [1] weight made forward read past the heap buffer (ASan) and return garbage.
     const std::string fixed = " (a parameter's shape is fixed by its layer: write its values through parameters(), "
                               "do not replace the tensor)";
-    Conv2d<float> conv({.in = 1, .out = 1, .kernel = 3});
+    Standalone<Conv2d<float>> conv({.in = 1, .out = 1, .kernel = 3});
     const Tensor<float> x(Shape{1, 1, 4, 4}, 1.f), dy(Shape{1, 1, 2, 2}, 1.f);
     *conv.parameters()[0].value = Tensor<float>({1}, 1.f);
     const std::string weight = "Conv2d(1→1, k=3): parameter weight has shape [1], expected [1, 1, 3, 3]" + fixed;
     CHECK_THROWS_WITH_AS(conv.forward(x), weight.c_str(), std::invalid_argument);
-    Tensor<float> y;
-    CHECK_THROWS_WITH_AS(conv.infer_into(x, y), weight.c_str(), std::invalid_argument);
 
     // A weight larger than its gradient (SGD's case) or a smaller gradient: backward refuses before it writes.
-    Conv2d<float> c2({.in = 1, .out = 1, .kernel = 3});
+    Standalone<Conv2d<float>> c2({.in = 1, .out = 1, .kernel = 3});
     c2.forward(x);
     *c2.parameters()[0].grad = Tensor<float>(Shape{1, 1, 2, 2});
     const std::string grad =
@@ -394,16 +397,14 @@ TEST_CASE("Conv2d: padding or sizes whose geometry overflows size_t are refused 
                          "overflows size_t",
                          std::invalid_argument);
     // padding 2^62 on a 4×4 input: im2col segfaulted.
-    Conv2d<float> conv({.in = 1, .out = 1, .kernel = 3, .padding = 1ull << 62});
+    Standalone<Conv2d<float>> conv({.in = 1, .out = 1, .kernel = 3, .padding = 1ull << 62});
     const Tensor<float> x(Shape{1, 1, 4, 4}, 1.f);
     const std::string expected = "Conv2d(1→1, k=3, p=4611686018427387904) on input [1, 1, 4, 4]: output positions "
                                  "outH·outW: 9223372036854775810 · 9223372036854775810 overflows size_t";
     CHECK_THROWS_WITH_AS(conv.forward(x), expected.c_str(), std::invalid_argument);
     CHECK_THROWS_WITH_AS(conv.output_shape(x.shape()), expected.c_str(), std::invalid_argument);
-    Tensor<float> y;
-    CHECK_THROWS_WITH_AS(conv.infer_into(x, y), expected.c_str(), std::invalid_argument);
     // An input whose padded height wraps around.
-    Conv2d<float> padded({.in = 1, .out = 1, .kernel = 1, .padding = 1ull << 62});
+    Standalone<Conv2d<float>> padded({.in = 1, .out = 1, .kernel = 1, .padding = 1ull << 62});
     CHECK_THROWS_AS(padded.output_shape({1, 1, std::size_t(-1) / 2 + 2, 1}), std::invalid_argument);
     // A weight with more elements than size_t counts.
     CHECK_THROWS_WITH_AS(Conv2d<float>({.in = 1ull << 32, .out = 1ull << 32, .kernel = 1}),

@@ -5,6 +5,7 @@
 #include <minitorch/kernels/dropout.hpp>
 #include <minitorch/kernels/parallel.hpp>
 #include <minitorch/layers/dropout.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -23,11 +24,13 @@ using test_support::random_tensor;
 using test_support::same_bits;
 
 TEST_CASE("Dropout: eval mode is the identity, forward and backward (PyTorch back-propagates through it)") {
-    Dropout<double> d({.p = 0.4});
+    Standalone<Dropout<double>> d({.p = 0.4});
     d.eval();
     const auto x = random_tensor({3, 5}, 1);
     CHECK(d.forward(x) == x);
-    CHECK(&d.forward(x) == &x);  // no copy: the input itself is handed back
+    Tensor<double> y_buffer;
+    Dropout<double>::Cache cache;
+    CHECK(&d.forward(x, y_buffer, cache) == &x);  // the layer's own forward: no copy, the input itself is handed back
     // Backward in eval mode used to throw "backward called without a training-mode forward" (issue 15).
     const auto dy = random_tensor({3, 5}, 2);
     CHECK(d.backward(dy) == dy);
@@ -40,7 +43,7 @@ TEST_CASE("Dropout: eval mode is the identity, forward and backward (PyTorch bac
     // A training forward afterwards: backward is the mask's again.
     d.train();
     const auto& y = d.forward(x);
-    const Tensor<double> mask = d.mask();
+    const Tensor<double> mask = d.cache().mask();
     const auto& dx = d.backward(dy);
     for (std::size_t i = 0; i < x.size(); ++i) {
         CHECK(y[i] == x[i] * mask[i]);
@@ -51,10 +54,10 @@ TEST_CASE("Dropout: eval mode is the identity, forward and backward (PyTorch bac
 TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 − p)") {
     for (double p : {0.05, 0.3, 0.5}) {
         Generator gen(2);
-        Dropout<float> d({.p = p}, gen);
+        Standalone<Dropout<float>> d({.p = p}, gen);
         const Tensor<float> x = random_tensor({64, 1000}, 3).cast<float>();
         const auto& y = d.forward(x);
-        const auto& mask = d.mask();
+        const auto& mask = d.cache().mask();
         const float scale = static_cast<float>(1.0 / (1.0 - p));
         std::size_t dropped = 0, bad = 0;
         for (std::size_t i = 0; i < x.size(); ++i) {
@@ -72,17 +75,17 @@ TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 −
 
 TEST_CASE("Dropout: the same seed gives the same masks, each forward draws a new one, copies continue identically") {
     Generator g1(5), g2(5);
-    Dropout<double> a({.p = 0.5}, g1), b({.p = 0.5}, g2);
+    Standalone<Dropout<double>> a({.p = 0.5}, g1), b({.p = 0.5}, g2);
     const auto x = random_tensor({4, 50}, 6);
     const Tensor<double> first = a.forward(x);
     CHECK(b.forward(x) == first);
-    const Dropout<double> copy = a;
+    const Standalone<Dropout<double>> copy = a;
     const Tensor<double> second = a.forward(x);
     CHECK(second != first);
-    Dropout<double> c = copy;
+    Standalone<Dropout<double>> c = copy;
     CHECK(c.forward(x) == second);
     // samples use different streams: rows of one mask differ
-    const auto& m = a.mask();
+    const auto& m = a.cache().mask();
     bool rows_differ = false;
     for (std::size_t j = 0; j < 50; ++j) rows_differ |= m[j] != m[50 + j];
     CHECK(rows_differ);
@@ -98,11 +101,11 @@ TEST_CASE("Dropout: the mask does not depend on the thread count") {
     const auto masks = [&](std::size_t threads) {
         set_num_threads(threads);
         Generator gen(9);
-        Dropout<float> d({.p = 0.2}, gen);
+        Standalone<Dropout<float>> d({.p = 0.2}, gen);
         d.forward(x);
-        Tensor<float> m1 = d.mask();
+        Tensor<float> m1 = d.cache().mask();
         d.forward(x);
-        Tensor<float> m2 = d.mask();
+        Tensor<float> m2 = d.cache().mask();
         set_num_threads(1);
         return std::pair{m1, m2};
     };
@@ -119,7 +122,7 @@ TEST_CASE("Dropout: the fast mask kernel equals the plain reference bit for bit"
     for (double p : {0.0, 0.05, 0.5, 0.9}) {
         for (const Shape& shape : shapes) {
             INFO("p = ", p, ", shape ", to_string(shape));
-            Dropout<float> d({.p = p});
+            Standalone<Dropout<float>> d({.p = p});
             d.reseed(42);
             Generator base(42);
             Tensor<float> ref(shape);
@@ -127,7 +130,7 @@ TEST_CASE("Dropout: the fast mask kernel equals the plain reference bit for bit"
             for (int step = 0; step < 2; ++step) {  // the layer advances its generator by one draw per mask
                 d.forward(x);
                 reference::dropout_mask(ref, p, base);
-                CHECK(d.mask() == ref);
+                CHECK(d.cache().mask() == ref);
                 Tensor<float> fast(shape);
                 set_num_threads(2);
                 dropout_mask(fast, p, base);
@@ -151,19 +154,19 @@ TEST_CASE("Dropout: keep threshold and its resolution") {
 
 TEST_CASE("Dropout: gradcheck with a frozen mask (and without it the check fails)") {
     const auto x = random_tensor({4, 10}, 11);
-    Dropout<double> d({.p = 0.3});
+    Standalone<Dropout<double>> d({.p = 0.3});
     d.freeze_mask();
     CHECK(d.mask_frozen());
     d.forward(x);
-    const Tensor<double> mask = d.mask();
+    const Tensor<double> mask = d.cache().mask();
     const auto r = gradcheck(d, x);
     INFO(r.report);
     CHECK(r.ok);
-    CHECK(d.mask() == mask);                // the frozen mask was reused by every forward of the check
+    CHECK(d.cache().mask() == mask);        // gradcheck ran the layer on a cache of its own: d's mask is untouched
     d.forward(random_tensor({2, 10}, 12));  // another shape: a new mask, kept from now on
-    CHECK(d.mask().shape() == Shape{2, 10});
+    CHECK(d.cache().mask().shape() == Shape{2, 10});
 
-    Dropout<double> fresh({.p = 0.3});  // a new mask on every forward: f is not a function of x alone
+    Standalone<Dropout<double>> fresh({.p = 0.3});  // a new mask on every forward: f is not a function of x alone
     const auto bad = gradcheck(fresh, x);
     CHECK_FALSE(bad.ok);
 }
@@ -181,9 +184,9 @@ TEST_CASE("Dropout: p outside 0 ≤ p < 1, describe(), backward errors") {
     Tensor<float> m({2, 2});
     CHECK_THROWS_WITH_AS(dropout_mask(m, 1.5, Generator(1)), "dropout_mask: p must be in [0, 1), got 1.5",
                          std::invalid_argument);
-    Dropout<float> d;
+    Standalone<Dropout<float>> d;
     CHECK_THROWS_WITH_AS(d.backward(Tensor<float>({2})),
-                         doctest::Contains("Dropout(p=0.5): backward called without a training-mode forward"),
+                         doctest::Contains("Dropout(p=0.5): backward called without a forward before it"),
                          std::logic_error);
     d.forward(Tensor<float>({2, 3}));
     CHECK_THROWS_WITH_AS(d.backward(Tensor<float>({3, 2})),

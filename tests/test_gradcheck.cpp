@@ -13,26 +13,25 @@ class Square : public TrainingMode {
 public:
     enum class Mode { right, wrong, dead };
     using scalar_type = double;
+    struct Cache {};
     explicit Square(Mode m) : mode_(m) {}
     std::string describe() const { return "Square()"; }
     Shape output_shape(const Shape& s) const { return s; }
-    const Tensor<double>& forward(const Tensor<double>& x) {
-        x_ = x;
-        y_ = x;
-        y_.array() = x.array().square();
-        return y_;
+    const Tensor<double>& forward(const Tensor<double>& x, Tensor<double>& y, Cache&) {
+        y.resize(x.shape());
+        y.array() = x.array().square();
+        return y;
     }
-    const Tensor<double>& backward(const Tensor<double>& dy) {
-        dx_ = dy;
+    void backward(const Tensor<double>& x, const Tensor<double>&, const Cache&, const Tensor<double>& dy,
+                  Tensor<double>& dx) {
+        dx.resize(dy.shape());
         const double factor = mode_ == Mode::right ? 2.0 : mode_ == Mode::wrong ? 1.0 : 0.0;
-        dx_.array() = factor * x_.array() * dy.array();
-        return dx_;
+        dx.array() = factor * x.array() * dy.array();
     }
     std::vector<ParameterRef<double>> parameters() { return {}; }
 
 private:
-    Mode mode_;
-    Tensor<double> x_, y_, dx_;
+  Mode mode_;
 };
 static_assert(Layer<Square>);
 
@@ -40,20 +39,18 @@ static_assert(Layer<Square>);
 class Constant : public TrainingMode {
 public:
     using scalar_type = double;
+    struct Cache {};
     std::string describe() const { return "Constant()"; }
     Shape output_shape(const Shape& s) const { return s; }
-    const Tensor<double>& forward(const Tensor<double>& x) {
-        y_ = Tensor<double>(x.shape(), 1.0);
-        return y_;
+    const Tensor<double>& forward(const Tensor<double>& x, Tensor<double>& y, Cache&) {
+        y = Tensor<double>(x.shape(), 1.0);
+        return y;
     }
-    const Tensor<double>& backward(const Tensor<double>& dy) {
-        dx_ = Tensor<double>(dy.shape(), 0.0);
-        return dx_;
+    void backward(const Tensor<double>&, const Tensor<double>&, const Cache&, const Tensor<double>& dy,
+                  Tensor<double>& dx) {
+        dx = Tensor<double>(dy.shape(), 0.0);
     }
     std::vector<ParameterRef<double>> parameters() { return {}; }
-
-private:
-    Tensor<double> y_, dx_;
 };
 }  // namespace
 

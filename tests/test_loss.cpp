@@ -3,6 +3,7 @@
 #include <minitorch/gradcheck.hpp>
 #include <minitorch/layers/log_softmax.hpp>
 #include <minitorch/loss.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -81,7 +82,7 @@ TEST_CASE("CrossEntropyLoss: values and gradient on the logit rows (1, 2, 3) and
 TEST_CASE("NLLLoss and CrossEntropyLoss: gradcheck_loss for mean and sum") {
     const auto x = random_tensor({4, 5}, 21, 0, 2);
     const Labels labels{3, 0, 4, 3};
-    LogSoftmax<double> ls;
+    Standalone<LogSoftmax<double>> ls;
     const Tensor<double> log_probs = ls.forward(x);
     // eps = 1e-5: with the default 1e-6 the central difference's rounding noise, ~1e-16·|f|/eps ≈ 1e-9 for the sum
     // (|f| ≈ 10), is as large as atol; at 1e-5 it is 10× smaller, and the O(eps²) truncation is ~1e-11.
@@ -104,7 +105,7 @@ TEST_CASE("CrossEntropyLoss equals LogSoftmax followed by NLLLoss, value and gra
     for (auto red : {Reduction::mean, Reduction::sum}) {
         CrossEntropyLoss<double> ce(red);
         NLLLoss<double> nll(red);
-        LogSoftmax<double> ls;
+        Standalone<LogSoftmax<double>> ls;
         const double fused = ce.forward(x, labels);
         const double composed = nll.forward(ls.forward(x), labels);
         CHECK(fused == doctest::Approx(composed).epsilon(1e-14));

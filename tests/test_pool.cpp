@@ -5,6 +5,7 @@
 #include <minitorch/kernels/parallel.hpp>
 #include <minitorch/kernels/pool.hpp>
 #include <minitorch/layers/pool.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -68,7 +69,7 @@ TEST_CASE("MaxPool2d: 2×2 windows with ties — the first maximum in row-major 
     //   {−3, 1, 0, −3} → 1 at (2, 1); all −5 → (2, 2)
     Tensor<double> x({2, 1, 4, 4}, {1,  1,  2,  0, 1,  0, 2,  2,  3,  -1, 5,  5,  0, 3,  5,  5,  //
                                     -1, -1, -2, 0, -1, 0, -2, -2, -3, 1,  -5, -5, 0, -3, -5, -5});
-    MaxPool2d<double> pool({.kernel = 2});
+    Standalone<MaxPool2d<double>> pool({.kernel = 2});
     const auto& y = pool.forward(x);
     REQUIRE(y.shape() == Shape{2, 1, 2, 2});
     CHECK(y == Tensor<double>({2, 1, 2, 2}, {1, 2, 3, 5, 0, 0, 1, -5}));
@@ -90,7 +91,7 @@ TEST_CASE("MaxPool2d: overlapping windows add their gradients on a shared maximu
     // 3×3 with the maximum in the centre, k = 2, s = 1: all four windows pick the centre.
     Tensor<double> x({2, 1, 3, 3}, {0, 1, 0, 2, 9, 3, 0, 4, 0,  //
                                     5, 1, 0, 2, 0, 3, 0, 4, 6});
-    MaxPool2d<double> pool({.kernel = 2, .stride = 1});
+    Standalone<MaxPool2d<double>> pool({.kernel = 2, .stride = 1});
     CHECK(pool.describe() == "MaxPool2d(k=2, s=1)");
     const auto& y = pool.forward(x);
     CHECK(y == Tensor<double>({2, 1, 2, 2}, {9, 9, 9, 9, 5, 3, 4, 6}));
@@ -106,7 +107,7 @@ TEST_CASE("MaxPool2d: overlapping windows add their gradients on a shared maximu
 }
 
 TEST_CASE("MaxPool2d: a NaN in a window propagates (PyTorch's CPU kernel treats it as the maximum)") {
-    MaxPool2d<float> pool({.kernel = 2});
+    Standalone<MaxPool2d<float>> pool({.kernel = 2});
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const auto& y = pool.forward(Tensor<float>({2, 1, 2, 2}, {1, nan, 3, 2, 1, 4, 3, 2}));
     CHECK(std::isnan(y[0]));
@@ -129,7 +130,7 @@ TEST_CASE("MaxPool2d: gradcheck on distinct values (kernel 2, kernel 3 stride 2 
 TEST_CASE("AvgPool2d: 2×2 means by hand, each pixel gets a quarter of its window's gradient") {
     Tensor<double> x({2, 1, 4, 4});
     for (std::size_t k = 0; k < 16; ++k) x[k] = double(k + 1), x[16 + k] = -double(k + 1);
-    AvgPool2d<double> pool({.kernel = 2});
+    Standalone<AvgPool2d<double>> pool({.kernel = 2});
     const auto& y = pool.forward(x);
     // (1+2+5+6)/4, (3+4+7+8)/4, (9+10+13+14)/4, (11+12+15+16)/4
     CHECK(y == Tensor<double>({2, 1, 2, 2}, {3.5, 5.5, 11.5, 13.5, -3.5, -5.5, -11.5, -13.5}));
@@ -139,7 +140,7 @@ TEST_CASE("AvgPool2d: 2×2 means by hand, each pixel gets a quarter of its windo
 }
 
 TEST_CASE("AvgPool2d: floor output size — pixels outside every window get zero gradient") {
-    AvgPool2d<double> pool({.kernel = 2});
+    Standalone<AvgPool2d<double>> pool({.kernel = 2});
     CHECK(pool.output_shape({2, 3, 5, 5}) == Shape{2, 3, 2, 2});
     Tensor<double> x({2, 3, 5, 5}, 1.0);
     pool.forward(x);
@@ -161,7 +162,7 @@ TEST_CASE("AvgPool2d: gradcheck (kernel 2, kernel 3 stride 2 on odd sizes)") {
 }
 
 TEST_CASE("AvgPool2d(6) on 6×6 is a global average, output N×C×1×1") {
-    AvgPool2d<double> pool({.kernel = 6});
+    Standalone<AvgPool2d<double>> pool({.kernel = 6});
     const auto x = random_tensor({2, 3, 6, 6}, 23);
     const auto& y = pool.forward(x);
     REQUIRE(y.shape() == Shape{2, 3, 1, 1});
@@ -185,8 +186,8 @@ TEST_CASE("Pooling: results do not depend on the thread count") {
         const Tensor<float> dx = pool.backward(dy);
         return std::pair{y, dx};
     };
-    MaxPool2d<float> maxpool({.kernel = 3, .stride = 2});
-    AvgPool2d<float> avgpool({.kernel = 3, .stride = 2});
+    Standalone<MaxPool2d<float>> maxpool({.kernel = 3, .stride = 2});
+    Standalone<AvgPool2d<float>> avgpool({.kernel = 3, .stride = 2});
     const auto m1 = run(maxpool, 1), m2 = run(maxpool, 2);
     const auto a1 = run(avgpool, 1), a2 = run(avgpool, 2);
     set_num_threads(1);
@@ -195,13 +196,13 @@ TEST_CASE("Pooling: results do not depend on the thread count") {
 }
 
 TEST_CASE("Pooling: options, describe(), window(), errors") {
-    MaxPool2d<float> maxpool({.kernel = 2});
+    Standalone<MaxPool2d<float>> maxpool({.kernel = 2});
     CHECK(maxpool.describe() == "MaxPool2d(k=2)");
     CHECK(maxpool.options().stride == 2);
     CHECK(maxpool.window().kernel == 2);
     CHECK(maxpool.window().stride == 2);
     CHECK(maxpool.parameters().empty());
-    AvgPool2d<float> avgpool({.kernel = 3, .stride = 2});
+    Standalone<AvgPool2d<float>> avgpool({.kernel = 3, .stride = 2});
     CHECK(avgpool.describe() == "AvgPool2d(k=3, s=2)");
     CHECK(avgpool.window().kernel == 3);
     CHECK(avgpool.window().stride == 2);
@@ -219,10 +220,10 @@ TEST_CASE("Pooling: options, describe(), window(), errors") {
                          std::invalid_argument);
 
     CHECK_THROWS_WITH_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})),
-                         doctest::Contains("MaxPool2d(k=2): backward called without a training-mode forward"),
+                         doctest::Contains("MaxPool2d(k=2): backward called without a forward before it"),
                          std::logic_error);
     CHECK_THROWS_WITH_AS(avgpool.backward(Tensor<float>({2, 3, 2, 2})),
-                         doctest::Contains("AvgPool2d(k=3, s=2): backward called without a training-mode forward"),
+                         doctest::Contains("AvgPool2d(k=3, s=2): backward called without a forward before it"),
                          std::logic_error);
     maxpool.forward(Tensor<float>({2, 3, 4, 4}));
     CHECK_THROWS_WITH_AS(maxpool.backward(Tensor<float>({2, 3, 2, 3})),
@@ -233,13 +234,16 @@ TEST_CASE("Pooling: options, describe(), window(), errors") {
                          "AvgPool2d(k=3, s=2): expected gradient of the output's shape [2, 3, 3, 3], got [2, 3, 2, 2]",
                          std::invalid_argument);
 
-    // eval mode caches nothing
+    // An eval-mode MaxPool2d keeps no positions of its maxima; AvgPool2d needs none.
     maxpool.eval();
     avgpool.eval();
     maxpool.forward(Tensor<float>({2, 3, 4, 4}));
     avgpool.forward(Tensor<float>({2, 3, 7, 7}));
-    CHECK_THROWS_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})), std::logic_error);
-    CHECK_THROWS_AS(avgpool.backward(Tensor<float>({2, 3, 3, 3})), std::logic_error);
+    CHECK_THROWS_WITH_AS(maxpool.backward(Tensor<float>({2, 3, 2, 2})),
+                         "MaxPool2d(k=2): backward after an eval-mode forward, which keeps no positions of the maxima "
+                         "(run forward in training mode first)",
+                         std::logic_error);
+    CHECK_NOTHROW(avgpool.backward(Tensor<float>({2, 3, 3, 3})));
 }
 
 TEST_CASE_TEMPLATE("MaxPool2d 2×2 in eval mode (values only) gives the training path's values bit for bit", T, float,
@@ -260,7 +264,7 @@ TEST_CASE_TEMPLATE("MaxPool2d 2×2 in eval mode (values only) gives the training
         Tensor<T> x(shape);
         for (std::size_t i = 0; i < x.size(); ++i) x[i] = values[gen.below(8)];
         set_num_threads(threads);
-        MaxPool2d<T> training({.kernel = 2}), eval({.kernel = 2});
+        Standalone<MaxPool2d<T>> training({.kernel = 2}), eval({.kernel = 2});
         eval.eval();
         const Tensor<T> expected = training.forward(x);
         const Tensor<T>& got = eval.forward(x);

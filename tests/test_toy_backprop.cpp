@@ -20,6 +20,7 @@
 #include <minitorch/layers/linear.hpp>
 #include <minitorch/loss.hpp>
 #include <minitorch/sequential.hpp>
+#include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
@@ -195,23 +196,21 @@ class SlipSigmoid : public TrainingMode {
     using scalar_type = double;
     std::string describe() const { return "SlipSigmoid()"; }
     Shape output_shape(const Shape& in) const { return in; }
+    struct Cache {};
     // x: [N, 2] → y: [N, 2].   y = σ(x)
-    const Tensor<double>& forward(const Tensor<double>& x) {
-        y_.resize(x.shape());
-        y_.array() = 1.0 / (1.0 + (-x.array()).exp());
-        return y_;
+    const Tensor<double>& forward(const Tensor<double>& x, Tensor<double>& y, Cache&) {
+        y.resize(x.shape());
+        y.array() = 1.0 / (1.0 + (-x.array()).exp());
+        return y;
     }
     // dy: [N, 2] → dx: [N, 2].   dx[n, j] = dy[n, j]·y[n, 0](1 − y[n, 0])   ← the slip: y[n, 0] for every j
-    const Tensor<double>& backward(const Tensor<double>& dy) {
-        dx_.resize(dy.shape());
+    void backward(const Tensor<double>&, const Tensor<double>& y, const Cache&, const Tensor<double>& dy,
+                  Tensor<double>& dx) {
+        dx.resize(dy.shape());
         for (std::size_t n = 0; n < dy.dim(0); ++n)
-            for (std::size_t j = 0; j < dy.dim(1); ++j) dx_(n, j) = dy(n, j) * y_(n, 0) * (1 - y_(n, 0));
-        return dx_;
+            for (std::size_t j = 0; j < dy.dim(1); ++j) dx(n, j) = dy(n, j) * y(n, 0) * (1 - y(n, 0));
     }
     std::vector<ParameterRef<double>> parameters() { return {}; }
-
-  private:
-    Tensor<double> y_, dx_;
 };
 static_assert(Layer<SlipSigmoid>);
 

@@ -1,7 +1,8 @@
 // minitorch/gradcheck.hpp — finite-difference gradient checking, in double, for any layer, container or loss.
 //
-// For a layer, the checked scalar is f(x, θ) = ⟨forward(x), dy⟩ for a fixed random dy; backward(dy) must return
-// ∂f/∂x and accumulate ∂f/∂θ into every trainable parameter's gradient. Each element is compared with the central
+// For a layer, the checked scalar is f(x, θ) = ⟨forward(x), dy⟩ for a fixed random dy; backward must write ∂f/∂x
+// into dx and accumulate ∂f/∂θ into every trainable parameter's gradient (the layer runs on the checker's own
+// buffers, as a container would run it: layer.hpp). Each element is compared with the central
 // difference (f(v + ε) − f(v − ε)) / 2ε, and passes when
 //
 //     |analytic − numeric| ≤ atol + rtol·|numeric|.
@@ -11,8 +12,8 @@
 // all-zero backward bugs slip through other libraries' checkers.
 //
 // The layer is run in training mode (BatchNorm's gradients then flow through the batch statistics), or in eval mode
-// with GradcheckOptions::training = false (BatchNorm with frozen running statistics, Dropout as the identity). Layers with
-// randomness (Dropout) must have it frozen so every forward is the same function (see Dropout::freeze_mask).
+// with GradcheckOptions::training = false (BatchNorm with frozen running statistics, Dropout as the identity). Layers
+// with randomness (Dropout) must have it frozen so every forward is the same function (see Dropout::freeze_mask).
 #pragma once
 
 #include "minitorch/layer.hpp"
@@ -20,6 +21,7 @@
 #include "minitorch/tensor.hpp"
 
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <sstream>
@@ -114,37 +116,72 @@ inline double dot(const Tensor<double>& a, const Tensor<double>& b) {
 }
 }  // namespace detail
 
-/// Checks a layer's backward (input gradient and every trainable parameter) at input x.
-/// The layer's parameter gradients are zeroed first and hold the analytic gradient afterwards.
-template <Layer L>
-    requires std::is_same_v<typename L::scalar_type, double>
-GradcheckResult gradcheck(L& layer, const Tensor<double>& x, const GradcheckOptions& opt = {}) {
-    layer.train(opt.training);
+namespace detail {
+/// The layer check on `forward(input)` → y and `backward(input, y, dy)` → dx (see gradcheck below).
+template <class M, class Forward, class Backward>
+GradcheckResult gradcheck_with(M& m, const Tensor<double>& x, const GradcheckOptions& opt, Forward forward,
+                               Backward backward) {
+    m.train(opt.training);
     Tensor<double> input = x;
-    Tensor<double> dy(layer.output_shape(x.shape()));
+    Tensor<double> dy(m.output_shape(x.shape()));
     Generator gen(opt.seed);
     normal_(dy, 0.0, 1.0, gen);
 
-    auto params = layer.parameters();
+    auto params = m.parameters();
     for (auto& p : params)
         if (p.trainable()) p.grad->zero();
-    {
-        const Tensor<double>& y = layer.forward(input);
-        if (y.shape() != dy.shape()) {
-            GradcheckResult r;
-            r.ok = false;
-            r.report = layer.describe() + ": forward returned " + to_string(y.shape()) + " but output_shape() says " +
-                       to_string(dy.shape());
-            return r;
-        }
+    const Tensor<double>& out = forward(input);
+    if (out.shape() != dy.shape()) {
+        GradcheckResult r;
+        r.ok = false;
+        r.report = m.describe() + ": forward returned " + to_string(out.shape()) + " but output_shape() says " +
+                   to_string(dy.shape());
+        return r;
     }
     std::vector<GradcheckTarget> targets;
-    targets.push_back({"input", &input, Tensor<double>(layer.backward(dy))});
+    targets.push_back({"input", &input, backward(input, out, dy)});
     for (auto& p : params)
         if (p.trainable()) targets.push_back({p.name, p.value, *p.grad});
 
-    const auto f = [&] { return detail::dot(layer.forward(input), dy); };
+    const auto f = [&] { return dot(forward(input), dy); };
     return check_gradients(f, targets, opt);
+}
+}  // namespace detail
+
+/// A container of layers that runs them on its own buffers: forward(x) and backward(dy) (Sequential, Standalone).
+template <class M>
+concept Model = requires(M& m, const M& const_m, const Tensor<typename M::scalar_type>& t, const Shape& s) {
+    { m.forward(t) } -> std::convertible_to<const Tensor<typename M::scalar_type>&>;
+    { m.backward(t) } -> std::convertible_to<const Tensor<typename M::scalar_type>&>;
+    { m.parameters() } -> std::same_as<std::vector<ParameterRef<typename M::scalar_type>>>;
+    m.train(true);
+    { const_m.describe() } -> std::convertible_to<std::string>;
+    { const_m.output_shape(s) } -> std::convertible_to<Shape>;
+};
+
+/// Checks a layer's backward (input gradient and every trainable parameter) at input x, running the layer on the
+/// checker's own buffers as a container would (layer.hpp). The layer's parameter gradients are zeroed first and hold
+/// the analytic gradient afterwards.
+template <Layer L>
+    requires std::is_same_v<typename L::scalar_type, double>
+GradcheckResult gradcheck(L& layer, const Tensor<double>& x, const GradcheckOptions& opt = {}) {
+    Tensor<double> y, dx;
+    typename L::Cache cache{};
+    return detail::gradcheck_with(
+        layer, x, opt, [&](const Tensor<double>& in) -> const Tensor<double>& { return layer.forward(in, y, cache); },
+        [&](const Tensor<double>& in, const Tensor<double>& out, const Tensor<double>& dy) {
+            layer.backward(in, out, cache, dy, dx);
+            return dx;
+        });
+}
+
+/// The same for a model (a Sequential): its forward(x) and backward(dy).
+template <Model M>
+    requires(!Layer<M> && std::is_same_v<typename M::scalar_type, double>)
+GradcheckResult gradcheck(M& model, const Tensor<double>& x, const GradcheckOptions& opt = {}) {
+    return detail::gradcheck_with(
+        model, x, opt, [&](const Tensor<double>& in) -> const Tensor<double>& { return model.forward(in); },
+        [&](const Tensor<double>&, const Tensor<double>&, const Tensor<double>& dy) { return model.backward(dy); });
 }
 
 /// Checks a loss's backward at input x against target t (a tensor for MSELoss, labels for the classification
@@ -160,7 +197,7 @@ GradcheckResult gradcheck_loss(Loss& loss, const Tensor<double>& x, const Target
 }
 
 /// Checks a whole model ending in a loss: f = loss(model(x), t); checks ∂f/∂x and every trainable parameter.
-template <Layer M, class Loss, class Target>
+template <Model M, class Loss, class Target>
     requires std::is_same_v<typename M::scalar_type, double>
 GradcheckResult gradcheck_model(M& model, Loss& loss, const Tensor<double>& x, const Target& t,
                                 const GradcheckOptions& opt = {}) {

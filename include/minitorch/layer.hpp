@@ -1,49 +1,34 @@
 // minitorch/layer.hpp — the layer contract, written once. Every layer in layers/ models it; so can yours.
 //
+// A layer is its math: it owns its parameters and nothing else. The buffers a forward and a backward write into
+// (y, dx) and what forward keeps for backward (its Cache) belong to the caller — Sequential, which holds one set per
+// layer for training and one per thread for evaluation, or Standalone (standalone.hpp) for a layer used on its own —
+// and are handed to the layer, as llm.c's model hands its activations to each layer function. So the input x of a
+// forward is still alive, unchanged, when its backward runs: no layer copies it.
+//
 // A layer L with scalar type T = L::scalar_type (float for training, double for gradient checks) provides:
 //
-//   const Tensor<T>& forward(const Tensor<T>& x)
-//       Computes y = f(x) and returns it. The returned reference is owned by the layer and stays valid until the
-//       layer's next forward call (layers keep their outputs as members so a training step does not allocate;
-//       returning a Tensor<T> by value is also accepted by the concept and by Sequential). A layer that is the
-//       identity in the current mode (Dropout in eval mode) may return x itself, so the result is valid only as
-//       long as x is too: keep the input alive while you use the output.
-//       In training mode (is_training() == true) forward also caches what backward needs (the input, a mask, the
-//       batch statistics…). In eval mode it need not cache anything.
+//   struct Cache
+//       What forward keeps for backward besides x and y (a dropout mask, batch statistics, positions of maxima);
+//       default-constructible, `struct Cache {};` when nothing. The caller keeps one per forward it has in flight.
+//
+//   const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache& cache)
+//       Computes y = f(x) into y (resized by the layer) and returns y — or x itself, for a layer that is the identity
+//       in the current mode (Dropout in eval mode), leaving y untouched. In training mode it fills `cache` with what
+//       backward needs. In eval mode (is_training() == false) it changes nothing but y and cache, so several threads
+//       may run it on the same layer at once, each with its own y and cache (Sequential::infer does).
 //       A wrong input shape throws std::invalid_argument whose message names the layer and its configuration
 //       (describe()), what it expected and what it got:
 //         "Conv2d(16→32, k=3): expected input [N, 16, H, W] with H, W ≥ 3, got [128, 10, 24, 24]"
 //
-//   const Tensor<T>& backward(const Tensor<T>& dy)
-//       dy has y's shape. Returns dx = ∂⟨y, dy⟩/∂x, the gradient of the scalar ⟨y, dy⟩ = Σ y·dy with respect to the
-//       input of the most recent training-mode forward; dx has x's shape.
-//       Parameter gradients are ACCUMULATED: grad += ∂⟨y, dy⟩/∂param (PyTorch semantics; they add up over backward
-//       calls until zero_grad() sets them to zero). dx is ASSIGNED (a fresh result each call).
-//       Calling backward with no training-mode forward before it throws std::logic_error; a dy whose shape is not
-//       y's throws std::invalid_argument. Exceptions, as in PyTorch: after an eval-mode forward, BatchNorm's backward
-//       is that of its affine map with the running statistics, and Dropout's the identity's.
-//
-//   Optionally: void backward_into(const Tensor<T>& dy, Tensor<T>& dx) — the same as backward, but dx is written
-//       into a buffer the caller owns (resized by the layer; never dy itself). Sequential uses it to share two
-//       gradient buffers among all layers instead of one per layer (ReLU, BatchNorm, Dropout, Conv2d, MaxPool2d
-//       have it; backward(dy) is then backward_into(dy, own buffer)).
-//
-//   Optionally: const Tensor<T>& forward_borrowing(const Tensor<T>& x) — the same as forward, but the caller
-//       promises that x stays alive and unchanged until the layer's backward has run, so a layer that caches its
-//       input may keep a pointer to x instead of a copy (Conv2d, BatchNorm). Sequential calls it for a layer whose
-//       input is the output of the layer before it (owned by that layer and rewritten only by its next forward),
-//       never for the container's own input. Copying a layer does not copy a borrowed cache: the copy's backward
-//       needs a forward of its own.
-//
-//   Optionally: const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const — eval-mode forward as a pure
-//       function: returns y (resized by the layer; never x itself) holding exactly what forward(x) gives in eval
-//       mode, bit for bit — or x itself where eval-mode forward is the identity and returns x (Dropout) — computed
-//       on the calling thread alone, from x and the parameters only, with no change to the layer (scratch
-//       space, if any, is per thread). So several threads may call it on the same layer at once: Sequential::infer
-//       runs each thread's share of a batch through all the layers this way, with no hand-off between threads per
-//       layer, when every layer has it (every minitorch layer does; else infer falls back to forward on slices;
-//       an infer_into returning by value instead of a reference counts as absent).
-//       It is called in any mode (the mode is the container's business) and computes the eval-mode result.
+//   void backward(const Tensor<T>& x, const Tensor<T>& y, const Cache& cache, const Tensor<T>& dy, Tensor<T>& dx)
+//       x, y and cache are those of the most recent forward (y: what it returned); dy has y's shape (the caller
+//       checks). Writes dx = ∂⟨y, dy⟩/∂x, the gradient of the scalar ⟨y, dy⟩ = Σ y·dy with respect to x, into dx
+//       (resized by the layer to x's shape; never dy, x or y). dx is ASSIGNED; parameter gradients are ACCUMULATED:
+//       grad += ∂⟨y, dy⟩/∂param (PyTorch semantics; they add up over backward calls until zero_grad() sets them to
+//       zero). After an eval-mode forward BatchNorm's backward is that of its affine map with the running statistics
+//       and Dropout's the identity's, as in PyTorch; a layer whose eval-mode forward keeps too little for a backward
+//       (MaxPool2d keeps no positions) throws std::logic_error.
 //
 //   std::vector<ParameterRef<T>> parameters()
 //       Every tensor of state, in a stable order, named as PyTorch names them ("weight", "bias", "running_mean",
@@ -56,7 +41,7 @@
 //   std::string describe() const            "Conv2d(16→32, k=3)": the layer and its configuration.
 //   Shape output_shape(const Shape& in) const
 //       y's shape for an input of shape `in`, with the same checks (and messages) as forward. Used by
-//       Sequential::summary() to print a model without running it.
+//       Sequential::summary() to print a model without running it, and by the callers to check dy.
 //
 // Optionally, layers that slide a window (conv, pooling) provide `Window window() const` (kernel and stride along
 // the spatial axes) so summary() can print the receptive field; layers without it count as a 1×1 window, stride 1.
@@ -92,66 +77,14 @@ struct Window {
     std::size_t stride = 1;
 };
 
-/// The input cache of a layer with forward_borrowing: either the layer's own copy of x or a pointer to the caller's
-/// x. Copies and assignments take the owned copy but drop a borrowed pointer (the promise was made to the original
-/// layer, not to its copy), so a copy's backward before its own forward finds no cache.
-template <class T>
-class InputCache {
-public:
-    InputCache() = default;
-    InputCache(const InputCache& o) : owned_(o.owned_), state_(o.state_ == State::borrowed ? State::none : o.state_) {}
-    InputCache& operator=(const InputCache& o) {
-        owned_ = o.owned_;
-        state_ = o.state_ == State::borrowed ? State::none : o.state_;
-        borrowed_ = nullptr;
-        return *this;
-    }
-    InputCache(InputCache&&) = default;
-    InputCache& operator=(InputCache&&) = default;
-
-    /// Keeps a copy of x (resized; the caller fills it through owned()).
-    Tensor<T>& own(const Shape& shape) {
-        owned_.resize(shape);
-        state_ = State::owned;
-        borrowed_ = nullptr;
-        return owned_;
-    }
-    /// Keeps a pointer to x (and x's shape, to catch a lender that broke the promise).
-    void borrow(const Tensor<T>& x) {
-        borrowed_ = &x;
-        borrowed_shape_ = x.shape();
-        state_ = State::borrowed;
-    }
-    void clear() noexcept {
-        state_ = State::none;
-        borrowed_ = nullptr;
-    }
-    bool has_value() const noexcept { return state_ != State::none; }
-    /// The cached input; has_value() must be true. A borrowed input whose shape changed since forward (its owner ran
-    /// another forward in between, against the promise) throws std::logic_error naming `layer`, rather than letting
-    /// backward index a tensor of another shape.
-    const Tensor<T>& get(const std::string& layer) const {
-        if (state_ != State::borrowed) return owned_;
-        if (borrowed_->shape() != borrowed_shape_)
-            throw std::logic_error(layer + ": backward after the input lent to forward_borrowing changed shape (was " +
-                                   to_string(borrowed_shape_) + ", now " + to_string(borrowed_->shape()) +
-                                   "): run forward again before backward");
-        return *borrowed_;
-    }
-
-private:
-    enum class State { none, owned, borrowed };
-    Tensor<T> owned_;
-    const Tensor<T>* borrowed_ = nullptr;
-    Shape borrowed_shape_;
-    State state_ = State::none;
-};
-
 template <class L>
-concept Layer = requires(L& layer, const L& const_layer, const Tensor<typename L::scalar_type>& t, const Shape& s) {
+concept Layer = requires(L& layer, const L& const_layer, const Tensor<typename L::scalar_type>& x,
+                         Tensor<typename L::scalar_type>& y, typename L::Cache& cache,
+                         const typename L::Cache& const_cache, const Shape& s) {
     typename L::scalar_type;
-    { layer.forward(t) } -> std::convertible_to<const Tensor<typename L::scalar_type>&>;
-    { layer.backward(t) } -> std::convertible_to<const Tensor<typename L::scalar_type>&>;
+    requires std::default_initializable<typename L::Cache>;
+    { layer.forward(x, y, cache) } -> std::same_as<const Tensor<typename L::scalar_type>&>;
+    layer.backward(x, x, const_cache, x, y);
     { layer.parameters() } -> std::same_as<std::vector<ParameterRef<typename L::scalar_type>>>;
     layer.train(true);
     layer.eval();
@@ -193,13 +126,8 @@ inline void check_input(bool ok, const std::string& layer, const std::string& ex
     if (!ok) throw std::invalid_argument(layer + ": expected input " + expected + ", got " + to_string(got));
 }
 
-/// Throws logic_error unless a training-mode forward has cached what backward needs, and invalid_argument unless
-/// dy has the shape of the forward output.
-inline void check_backward(bool have_cache, const std::string& layer, const Shape& y_shape, const Shape& dy_shape) {
-    if (!have_cache)
-        throw std::logic_error(layer +
-                               ": backward called without a training-mode forward before it (call train() and "
-                               "forward(x) first)");
+/// For containers (Sequential, Standalone): throws invalid_argument unless dy has the shape of the forward's output.
+inline void check_output_grad(const std::string& layer, const Shape& y_shape, const Shape& dy_shape) {
     if (y_shape != dy_shape)
         throw std::invalid_argument(layer + ": expected gradient of the output's shape " + to_string(y_shape) +
                                     ", got " + to_string(dy_shape));

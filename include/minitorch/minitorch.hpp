@@ -23,6 +23,7 @@
 #include "minitorch/loss.hpp"
 #include "minitorch/state_dict.hpp"
 #include "minitorch/sequential.hpp"
+#include "minitorch/standalone.hpp"
 #include "minitorch/optim/sgd.hpp"
 #include "minitorch/optim/scheduler.hpp"
 #include "minitorch/gradcheck.hpp"

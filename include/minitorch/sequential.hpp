@@ -5,12 +5,19 @@
 // forward runs the layers left to right, backward right to left (no autograd: each layer's hand-written backward is
 // called in reverse). train()/eval() reach every layer. parameters() names every tensor "<index>.<name>" exactly as
 // PyTorch's nn.Sequential does ("0.weight", "2.running_mean"), which is also the checkpoint naming.
-// Layers are held type-erased (any type modelling the Layer concept), so a model's type is just Sequential<T>;
-// copying a Sequential copies every layer (weights, caches and all).
+// Layers are held type-erased (any type modelling the Layer concept), so a model's type is just Sequential<T>.
+//
+// The container owns every buffer its layers work in (layer.hpp), as llm.c's model owns its activations: a copy of
+// the input, each layer's output y and Cache, two gradient buffers that the layers' dx alternate between, and for
+// infer one set of activation buffers and caches per thread. Each layer's input is then the output of the layer
+// before it, alive and unchanged until its backward, so no layer copies its input — a layer you write gets exactly
+// the savings the built-in ones get. Copying a Sequential copies every layer (weights, running statistics, a
+// Dropout's generator), not the buffers: a copy's backward needs a forward of its own.
 #pragma once
 
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
+#include "minitorch/standalone.hpp"
 #include "minitorch/state_dict.hpp"
 #include "minitorch/tensor.hpp"
 
@@ -45,15 +52,27 @@ public:
         if (this != &other) *this = Sequential(other);
         return *this;
     }
-    Sequential(Sequential&&) noexcept = default;
-    Sequential& operator=(Sequential&&) noexcept = default;
+    // A moved container keeps its layers, not the forward: its backward needs a forward of its own (the layers'
+    // results may point at the input buffer, which a move relocates).
+    Sequential(Sequential&& other) noexcept
+        : TrainingMode(other), layers_(std::move(other.layers_)), infer_buffers_(std::move(other.infer_buffers_)) {}
+    Sequential& operator=(Sequential&& other) noexcept {
+        TrainingMode::operator=(other);
+        layers_ = std::move(other.layers_);
+        infer_buffers_ = std::move(other.infer_buffers_);
+        forwarded_ = false;
+        return *this;
+    }
 
-    /// Appends a layer (moved or copied in); it takes the container's current mode.
+    /// Appends a layer (moved or copied in); it takes the container's current mode. A Standalone<L> is added as the L
+    /// it wraps (its buffers stay behind), so at<L>() finds it.
     template <class L>
         requires Layer<std::decay_t<L>> && std::is_same_v<typename std::decay_t<L>::scalar_type, T>
     Sequential& add(L&& layer) {
-        layers_.push_back(std::make_unique<Holder<std::decay_t<L>>>(std::forward<L>(layer)));
+        using Held = typename unwrap_standalone<std::decay_t<L>>::type;
+        layers_.push_back(std::make_unique<Holder<Held>>(static_cast<Held>(std::forward<L>(layer))));
         layers_.back()->train(is_training());
+        forwarded_ = false;  // the new layer has not run
         return *this;
     }
 
@@ -99,14 +118,16 @@ public:
         return s;
     }
 
-    // x: the first layer's input → the last layer's output.
+    // x: the first layer's input → the last layer's output (valid until the next forward). x is copied into the
+    // container (the first layer's backward reads it); every layer's output stays alive until the next forward.
     const Tensor<T>& forward(const Tensor<T>& x) {
         if (layers_.empty()) throw std::logic_error("Sequential: forward on an empty container");
-        // Every layer after the first gets the output of the layer before it, which that layer owns and rewrites only
-        // on its next forward: a layer with forward_borrowing may keep a pointer to it instead of a copy (layer.hpp).
-        // Not so for x, the caller's tensor, nor for a layer that handed x itself back (Dropout in eval mode).
-        const Tensor<T>* cur = &x;
-        for (auto& l : layers_) cur = &l->forward(*cur, cur != &x);
+        forwarded_ = false;
+        input_.resize(x.shape());
+        std::copy(x.begin(), x.end(), input_.begin());
+        const Tensor<T>* cur = &input_;
+        for (auto& l : layers_) cur = &l->forward(*cur);
+        forwarded_ = true;
         return *cur;
     }
 
@@ -114,9 +135,9 @@ public:
     /// activations stay in the cores' caches. forward runs the whole batch through one layer after another, so a batch
     /// of 128 MNIST images streams ~10 MB of activations through memory at every layer, and every layer is one
     /// hand-off between the threads. infer gives each thread a contiguous share of the batch (chunk_of) and runs it,
-    /// images_per_thread images at a time (default 8), through all the layers with their infer_into (layer.hpp):
-    /// one hand-off per call, a slice's activations in the core's own L2. A model with a layer lacking infer_into
-    /// runs forward on slices of images_per_thread × num_threads() images instead (the layers' own threads).
+    /// images_per_thread images at a time (default 8), through all the layers — each layer's forward with that
+    /// thread's own buffers and caches (layer.hpp: an eval-mode forward changes nothing else, so the threads share the
+    /// layers): one hand-off per call, a slice's activations in the core's own L2.
     /// The same numbers as forward, bit for bit, except after Linear, whose Eigen product is evaluated differently
     /// for different batch sizes (Eigen picks its product algorithm by the matrix sizes): it agrees with forward to
     /// rounding. Every layer must compute each image independently in eval mode
@@ -137,35 +158,35 @@ public:
         infer_out_.resize(out_shape);
         if (N == 0) return infer_out_;  // an empty batch: an empty output of the right shape
         const std::size_t threads = num_threads();
-        if (std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_infer_into(); })) {
-            if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
-            parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
-                Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, two to alternate
-                infer_range(x, begin, end, images_per_thread, buffers[0], [&](const Tensor<T>& slice) {
-                    const Tensor<T>* cur = &slice;
-                    for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
-                        cur = &layer->infer_into(*cur, cur == &buffers[1] ? buffers[2] : buffers[1]);
-                    return cur;
-                });
+        if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
+        for (auto& l : layers_) l->reserve_thread_caches(threads);
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
+            Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, two to alternate
+            infer_range(x, begin, end, images_per_thread, buffers[0], [&](const Tensor<T>& slice) {
+                const Tensor<T>* cur = &slice;
+                for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
+                    cur = &layer->infer(*cur, cur == &buffers[1] ? buffers[2] : buffers[1], t);
+                return cur;
             });
-        } else {  // forward on slices, the layers splitting each slice over the threads
-            if (infer_buffers_.empty()) infer_buffers_.resize(1);
-            infer_range(x, 0, N, images_per_thread * threads, infer_buffers_[0],
-                        [&](const Tensor<T>& slice) { return &forward(slice); });
-        }
+        });
         return infer_out_;
     }
 
-    // dy: the last output's shape → dx: the first input's shape. Parameter gradients accumulate in every layer.
-    // A layer's dx is dead once the layer before it has used it, so layers with backward_into (the large ones) write
-    // into two buffers the container alternates between instead of each holding its own: the gradients of a whole
-    // step then need two activation-sized buffers, not one per layer.
+    // dy: the last output's shape → dx: the first input's shape (valid until the next backward). Parameter gradients
+    // accumulate in every layer. A layer's dx is dead once the layer before it has used it, so every layer writes
+    // its dx into one of two buffers the container alternates between: the gradients of a whole step need two
+    // activation-sized buffers, not one per layer.
     const Tensor<T>& backward(const Tensor<T>& dy) {
         if (layers_.empty()) throw std::logic_error("Sequential: backward on an empty container");
+        if (!forwarded_)
+            throw std::logic_error("Sequential: backward called without a forward before it (call forward(x) first)");
+        check_output_grad(describe(), layers_.back()->output().shape(), dy.shape());
         const Tensor<T>* cur = &dy;
-        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
-            Tensor<T>& spare = cur == &grad_buffers_[0] ? grad_buffers_[1] : grad_buffers_[0];  // never dy itself
-            cur = &(*it)->backward(*cur, spare);
+        for (std::size_t i = layers_.size(); i-- > 0;) {
+            const Tensor<T>& x = i == 0 ? input_ : layers_[i - 1]->output();
+            Tensor<T>& dx = cur == &grad_buffers_[0] ? grad_buffers_[1] : grad_buffers_[0];  // never dy itself
+            layers_[i]->backward(x, *cur, dx);
+            cur = &dx;
         }
         return *cur;
     }
@@ -247,45 +268,40 @@ private:
     struct Base {
         virtual ~Base() = default;
         virtual std::unique_ptr<Base> clone() const = 0;
-        /// borrow: x outlives the layer's backward unchanged (forward_borrowing, when the layer has it).
-        virtual const Tensor<T>& forward(const Tensor<T>& x, bool borrow) = 0;
-        /// dx, written into `spare` when the layer supports backward_into, else the layer's own buffer.
-        virtual const Tensor<T>& backward(const Tensor<T>& dy, Tensor<T>& spare) = 0;
+        /// The layer's forward on the container's buffers for it; returns (and remembers, as output()) its result.
+        virtual const Tensor<T>& forward(const Tensor<T>& x) = 0;
+        virtual const Tensor<T>& output() const = 0;
+        /// The layer's backward for the last forward, whose input was x: dy → dx.
+        virtual void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) = 0;
+        /// Eval-mode forward on thread t's buffers: y, and the cache the layer keeps for thread t.
+        virtual const Tensor<T>& infer(const Tensor<T>& x, Tensor<T>& y, std::size_t t) = 0;
+        virtual void reserve_thread_caches(std::size_t threads) = 0;
         virtual std::vector<ParameterRef<T>> parameters() = 0;
         virtual void train(bool on) = 0;
         virtual std::string describe() const = 0;
         virtual Shape output_shape(const Shape& in) const = 0;
         virtual Window window() const = 0;
-        /// The layer's infer_into, when it has one (can_infer_into()).
-        virtual bool can_infer_into() const = 0;
-        virtual const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const = 0;
     };
 
+    /// A layer with the buffers the container keeps for it. Copies (clone) take the layer, not the buffers.
     template <Layer L>
     struct Holder final : Base {
         explicit Holder(L l) : layer(std::move(l)) {}
         std::unique_ptr<Base> clone() const override { return std::make_unique<Holder>(layer); }
-        const Tensor<T>& forward(const Tensor<T>& x, bool borrow) override {
-            if constexpr (requires { layer.forward_borrowing(x); }) {
-                if (borrow) return layer.forward_borrowing(x);
-            }
-            if constexpr (std::is_reference_v<decltype(layer.forward(x))>) {
-                return layer.forward(x);
-            } else {  // a layer returning by value: keep the result alive until the next call
-                y = layer.forward(x);
-                return y;
-            }
+        const Tensor<T>& forward(const Tensor<T>& x) override {
+            out = nullptr;
+            out = &layer.forward(x, y, cache);
+            return *out;
         }
-        const Tensor<T>& backward(const Tensor<T>& dy, Tensor<T>& spare) override {
-            if constexpr (requires { layer.backward_into(dy, spare); }) {
-                layer.backward_into(dy, spare);
-                return spare;
-            } else if constexpr (std::is_reference_v<decltype(layer.backward(dy))>) {
-                return layer.backward(dy);
-            } else {
-                dx = layer.backward(dy);
-                return dx;
-            }
+        const Tensor<T>& output() const override { return *out; }
+        void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
+            layer.backward(x, *out, cache, dy, dx);
+        }
+        const Tensor<T>& infer(const Tensor<T>& x, Tensor<T>& y_t, std::size_t t) override {
+            return layer.forward(x, y_t, thread_caches[t]);
+        }
+        void reserve_thread_caches(std::size_t threads) override {
+            if (thread_caches.size() < threads) thread_caches.resize(threads);
         }
         std::vector<ParameterRef<T>> parameters() override { return layer.parameters(); }
         void train(bool on) override { layer.train(on); }
@@ -297,20 +313,11 @@ private:
             else
                 return Window{};
         }
-        /// infer_into as layer.hpp defines it: const, returning a reference (to y or to x). One returning by value
-        /// would leave infer a reference to a temporary, so it counts as absent (infer falls back to slices).
-        static constexpr bool has_infer_into = requires(const L& l, const Tensor<T>& x, Tensor<T>& y) {
-            { l.infer_into(x, y) } -> std::same_as<const Tensor<T>&>;
-        };
-        bool can_infer_into() const override { return has_infer_into; }
-        const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y_out) const override {
-            if constexpr (has_infer_into)
-                return layer.infer_into(x, y_out);
-            else
-                throw std::logic_error(layer.describe() + " has no infer_into");
-        }
         L layer;
-        Tensor<T> y, dx;  // only used by layers that return by value
+        typename L::Cache cache{};                     // what the layer's last forward kept for its backward
+        Tensor<T> y;                                   // the layer's output (unless its forward returned x)
+        const Tensor<T>* out = nullptr;                // what its last forward returned: &y, or its input
+        std::vector<typename L::Cache> thread_caches;  // infer: one cache per thread
     };
 
     /// infer's loop: images [begin, end) of x, `slice` at a time, copied into `input` and run through the layers by
@@ -363,6 +370,8 @@ private:
     }
 
     std::vector<std::unique_ptr<Base>> layers_;
+    Tensor<T> input_;            // forward's copy of its input (the first layer's x in backward)
+    bool forwarded_ = false;     // a forward has run since the container was made or copied
     Tensor<T> grad_buffers_[2];  // backward's alternating dx buffers (see backward)
     std::vector<Tensor<T>> infer_buffers_;  // infer: per thread, a slice of the input and two activation buffers
     Tensor<T> infer_out_;                   // infer: the whole batch's output

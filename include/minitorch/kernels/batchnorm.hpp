@@ -13,7 +13,7 @@
 //
 // and per channel, in double (u = double(x) − shift, w = double(dy)):
 //
-//   s1 += Σ u,  s2 += Σ u²   (shifted_sums)        s_dy += Σ w,  s_dy_xhat += Σ w·double(x̂)   (dot_sums)
+//   s1 += Σ u,  s2 += Σ u²   (shifted_sums)        s_dy += Σ w,  s_dy_xhat += Σ w·double(x̂)   (dot_sums_of_x)
 //
 // each square or product fused into its sum (u² + acc rounded once). Same bits on every ISA: a reduction keeps
 // batchnorm_sum_lanes = 8 partial sums per run — lane k takes the run's elements i ≡ k (mod 8) in order, starting
@@ -49,10 +49,8 @@ struct BatchNormKernels {
     Isa isa;
     /// s1 += Σ (x − shift), s2 += Σ (x − shift)², in double (training forward, pass 1).
     void (*shifted_sums)(const float* x, Runs runs, double shift, double& s1, double& s2) noexcept;
-    /// s_dy += Σ dy, s_dy_xhat += Σ dy·x̂, x̂ read from xhat (backward, pass 1).
-    void (*dot_sums)(const float* dy, const float* xhat, Runs runs, double& s_dy, double& s_dy_xhat) noexcept;
-    /// The same with x̂ recomputed from x (backward after forward_borrowing): the bits of dot_sums on the x̂ that
-    /// normalize would have written.
+    /// s_dy += Σ dy, s_dy_xhat += Σ dy·x̂ (backward, pass 1), x̂ recomputed from x: the bits of the x̂ that
+    /// normalize writes.
     void (*dot_sums_of_x)(const float* dy, const float* x, XhatParams p, Runs runs, double& s_dy,
                           double& s_dy_xhat) noexcept;
     /// Training forward, pass 2: xhat = x̂ (when xhat is not null), y = fma(x̂, gamma, beta) (when y is not null).
@@ -60,9 +58,7 @@ struct BatchNormKernels {
                       float* y) noexcept;
     /// Eval forward: y = fma(x − mean, scale, shift).
     void (*normalize_eval)(const float* x, float mean, float scale, float shift, Runs runs, float* y) noexcept;
-    /// Backward, pass 2: dx = k·fma(x̂, −b, dy − a), x̂ read from xhat.
-    void (*input_grad)(const float* dy, const float* xhat, float k, float a, float b, Runs runs, float* dx) noexcept;
-    /// The same with x̂ recomputed from x.
+    /// Backward, pass 2: dx = k·fma(x̂, −b, dy − a), x̂ recomputed from x.
     void (*input_grad_of_x)(const float* dy, const float* x, XhatParams p, float k, float a, float b, Runs runs,
                             float* dx) noexcept;
 };

@@ -26,34 +26,23 @@ public:
     std::string describe() const { return "ReLU()"; }
     Shape output_shape(const Shape& in) const { return in; }
 
+    struct Cache {};  // backward reads y: y > 0 exactly where x > 0
+
     // x: any shape → y: same shape.   y = max(x, 0)
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        y_.resize(x.shape());
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
+        y.resize(x.shape());
         const T* xp = x.data();
-        T* yp = y_.data();
+        T* yp = y.data();
         parallel_for(x.size(), [&](std::size_t b, std::size_t e, std::size_t) {  // elementwise: any split works
             relu(xp + b, yp + b, e - b);
         });
-        has_cache_ = is_training();  // backward reads y: y > 0 exactly where x > 0
-        return y_;
-    }
-    /// forward's values on the calling thread, into y (layer.hpp: infer_into).
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
-        y.resize(x.shape());
-        relu(x.data(), y.data(), x.size());
         return y;
     }
 
-    // dy: y's shape → dx.   dx = dy · 1[x > 0]   (the subgradient at x = 0 is taken as 0, as PyTorch does)
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        backward_into(dy, dx_);
-        return dx_;
-    }
-    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
-    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+    // dy: y's shape → dx.   dx = dy · 1[y > 0]   (= 1[x > 0]; the subgradient at x = 0 is taken as 0, as PyTorch does)
+    void backward(const Tensor<T>&, const Tensor<T>& y, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
         dx.resize(dy.shape());
-        const T *yp = y_.data(), *gp = dy.data();
+        const T *yp = y.data(), *gp = dy.data();
         T* dxp = dx.data();
         parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
             relu_grad(yp + b, gp + b, dxp + b, e - b);
@@ -80,9 +69,6 @@ private:
             for (std::size_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
         }
     }
-
-    Tensor<T> y_, dx_;  // y doubles as the cache
-    bool has_cache_ = false;
 };
 
 /// y = σ(x) = 1 / (1 + e^(−x)). Any shape.
@@ -94,33 +80,23 @@ public:
     std::string describe() const { return "Sigmoid()"; }
     Shape output_shape(const Shape& in) const { return in; }
 
-    // x: any shape → y: same shape.   y = 1 / (1 + e^(−x))
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        infer_into(x, y_);
-        has_cache_ = is_training();  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
-        return y_;
-    }
-    /// forward's values (forward computes them here) into y (layer.hpp: infer_into). Elementwise with a scalar exp,
-    /// so each element's bits depend on its own input only, not on where it falls in a SIMD register.
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+    struct Cache {};  // backward needs only y: σ'(x) = σ(x)(1 − σ(x))
+
+    // x: any shape → y: same shape.   y = 1 / (1 + e^(−x)), elementwise with a scalar exp, so each element's bits
+    // depend on its own input only, not on where it falls in a SIMD register.
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         y.resize(x.shape());
         y.array() = x.array().unaryExpr([](T v) { return T(1) / (T(1) + fixed::exp(-v)); });
         return y;
     }
 
     // dy → dx.   dx = dy · y · (1 − y)
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(dy.shape());
-        dx_.array() = dy.array() * y_.array() * (T(1) - y_.array());
-        return dx_;
+    void backward(const Tensor<T>&, const Tensor<T>& y, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
+        dx.resize(dy.shape());
+        dx.array() = dy.array() * y.array() * (T(1) - y.array());
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
-
-private:
-    Tensor<T> y_, dx_;
-    bool has_cache_ = false;
 };
 
 }  // namespace minitorch

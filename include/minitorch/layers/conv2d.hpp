@@ -12,15 +12,15 @@
 // (kernels/conv_implicit.hpp); backward still builds col for the weight gradient. The float products run on the
 // kernels of the ISA in use (kernels/gemm.hpp), with the same bits on every ISA.
 //
-// Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread owns a col buffer and
-// a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad() in thread order.
-// y and dx do not depend on the thread count at all (each image is computed by the same code whoever runs it); dW
-// and db are bit-identical for the same thread count, and with 1 thread they are exactly the single-threaded sums.
+// Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread has a col buffer (its
+// thread_scratch) and a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad()
+// in thread order. y and dx do not depend on the thread count at all (each image is computed by the same code whoever
+// runs it); dW and db are bit-identical for the same thread count, and with 1 thread they are exactly the
+// single-threaded sums.
 //
-// Cache (training mode only): a copy of the input x, or with forward_borrowing (what Sequential calls for every layer
-// but the first) a pointer to it — see layer.hpp. col is recomputed in backward instead of being kept for every
-// image — im2col is a copy, O(C·kh·kw·outH·outW) per image, against the GEMM's O times that, and keeping all cols
-// would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
+// Cache: nothing — backward reads x, which the caller keeps (layer.hpp). col is recomputed in backward instead of
+// being kept for every image — im2col is a copy, O(C·kh·kw·outH·outW) per image, against the GEMM's O times that, and
+// keeping all cols would cost N·C·kh·kw·outH·outW values (42 MB at batch 128 for a 16→32, 3×3 conv on 26×26 inputs).
 #pragma once
 
 #include "minitorch/kernels/conv_implicit.hpp"
@@ -103,44 +103,35 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         return {in[0], opt_.out, g.out_h(), g.out_w()};
     }
 
+    struct Cache {};  // backward recomputes col from x (see the top of this file)
+
     // x: [N, C, H, W] → y: [N, O, outH, outW].   per image: col = im2col(x_n), Y_n = W·col + b·1ᵀ
-    const Tensor<T>& forward(const Tensor<T>& x) { return forward_impl(x, false); }
-    /// forward, keeping a pointer to x instead of a copy: x must stay alive and unchanged until backward has run.
-    const Tensor<T>& forward_borrowing(const Tensor<T>& x) { return forward_impl(x, true); }
-    /// Eval mode's values on the calling thread, into y (layer.hpp: infer_into); col, when needed, in a per-thread
-    /// scratch buffer.
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         check_parameters(false);
         y.resize(output_shape(x.shape()));
         const ConvGeometry g = geometry(x.shape());
-        const std::size_t image = g.channels * g.height * g.width, out_image = opt_.out * g.col_cols();
-        T* col = conv_forward_implicit_applies<T>(g) || g.is_identity()
-                     ? nullptr
-                     : detail::thread_scratch<detail::InferCol, T>(g.col_rows() * g.col_cols());
-        for (std::size_t n = 0; n < x.dim(0); ++n)
-            forward_image(x.data() + n * image, g, col, y.data() + n * out_image, (x.dim(0) - 1 - n) * image);
+        const std::size_t N = x.dim(0), O = opt_.out, L = g.col_cols(), image = g.channels * g.height * g.width;
+        const bool needs_col = !conv_forward_implicit_applies<T>(g) && !g.is_identity();
+        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t) {
+            T* col = needs_col ? detail::thread_scratch<detail::ConvCol, T>(g.col_rows() * L) : nullptr;
+            for (std::size_t n = begin; n < end; ++n)
+                forward_image(x.data() + n * image, g, col, y.data() + n * O * L, (N - 1 - n) * image);
+        });
         return y;
     }
 
     // dy: [N, O, outH, outW] → dx: [N, C, H, W].
     //   per image: col = im2col(x_n) (recomputed), dW += dY_n·colᵀ, db += dY_n·1, dcol = Wᵀ·dY_n, dx_n = col2im(dcol)
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        backward_into(dy, dx_);
-        return dx_;
-    }
-    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
-    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
-        check_backward(input_.has_value(), describe(), y_.shape(), dy.shape());
+    void backward(const Tensor<T>& x, const Tensor<T>&, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
         check_parameters(true);
-        const Tensor<T>& x = input_.get(describe());  // [N, C, H, W]
         const ConvGeometry g = geometry(x.shape());
         const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
         const std::size_t image = g.channels * g.height * g.width;
         dx.resize(x.shape());
-        ensure_thread_buffers();
-        const Shape col_shape{K, L}, dw_shape{O, K}, db_shape{O};
+        ensure_thread_partials();
+        const Shape dw_shape{O, K}, db_shape{O};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
-            Tensor<T>& col = col_[t];
+            T* col = g.is_identity() ? nullptr : detail::thread_scratch<detail::ConvCol, T>(K * L);  // [K, L]
             Tensor<T>& dw = dw_partial_[t];
             Tensor<T>& db = db_partial_[t];
             dw.resize(dw_shape);
@@ -149,7 +140,6 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
                 db.resize(db_shape);
                 db.zero();
             }
-            if (!g.is_identity()) col.resize(col_shape);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 T* dxn = dx.data() + n * image;
@@ -159,10 +149,10 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
                     gemm_nt(O, K, L, dyn, L, xn, L, dw.data(), K, true);  // dW += dY_n·x_nᵀ
                     gemm_nn(K, L, O, W, 1, K, dyn, L, dxn, L, false);     // dx_n = Wᵀ·dY_n (col2im is the identity)
                 } else {
-                    im2col(xn, g, col.data());
-                    gemm_nt(O, K, L, dyn, L, col.data(), L, dw.data(), K, true);  // dW += dY_n·col_nᵀ
-                    gemm_nn(K, L, O, W, 1, K, dyn, L, col.data(), L, false);      // col ← dcol = Wᵀ·dY_n
-                    col2im(col.data(), g, dxn);                                   // dx_n = col2im(dcol), assigned
+                    im2col(xn, g, col);
+                    gemm_nt(O, K, L, dyn, L, col, L, dw.data(), K, true);  // dW += dY_n·col_nᵀ
+                    gemm_nn(K, L, O, W, 1, K, dyn, L, col, L, false);      // col ← dcol = Wᵀ·dY_n
+                    col2im(col, g, dxn);                                   // dx_n = col2im(dcol), assigned
                 }
                 if (opt_.bias) add_row_sums(dyn, O, L, db.data());
             }
@@ -219,35 +209,6 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
                 .padding = opt_.padding};
     }
 
-    /// forward and forward_borrowing: the input cache is a copy of x (filled by the threads as they read the images),
-    /// a pointer to x (borrow), or nothing (eval mode).
-    const Tensor<T>& forward_impl(const Tensor<T>& x, bool borrow) {
-        check_parameters(false);
-        y_.resize(output_shape(x.shape()));
-        const ConvGeometry g = geometry(x.shape());
-        const std::size_t N = x.dim(0), O = opt_.out, K = g.col_rows(), L = g.col_cols();
-        const std::size_t image = g.channels * g.height * g.width;
-        T* copy = nullptr;  // the input cache to fill, per image below, by the thread that reads the image
-        if (!is_training())
-            input_.clear();
-        else if (borrow)
-            input_.borrow(x);
-        else
-            copy = input_.own(x.shape()).data();
-        ensure_thread_buffers();
-        const Shape col_shape{K, L};
-        parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
-            Tensor<T>& col = col_[t];
-            if (!g.is_identity()) col.resize(col_shape);
-            for (std::size_t n = begin; n < end; ++n) {
-                const T* xn = x.data() + n * image;
-                if (copy) std::copy(xn, xn + image, copy + n * image);
-                forward_image(xn, g, col.data(), y_.data() + n * O * L, (N - 1 - n) * image);
-            }
-        });
-        return y_;
-    }
-
     /// One image: yn [O, L] = W·col + b·1ᵀ, col = im2col(xn) [K, L] written into `col` — or no col at all where
     /// kernels/conv_implicit.hpp applies (float, stride 1: the same numbers), or xn itself (1×1, s = 1, p = 0).
     /// readable_after: the values of the batch after this image (conv_implicit.hpp may read a few of them).
@@ -272,20 +233,15 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         }
     }
 
-    /// One col buffer and one partial dW/db per thread; grows only when the thread count grows.
-    void ensure_thread_buffers() {
-        const std::size_t threads = num_threads();
-        if (col_.size() != threads) {
-            col_.resize(threads);
-            dw_partial_.resize(threads);
-            db_partial_.resize(threads);
+    /// One partial dW/db per thread; grows only when the thread count grows.
+    void ensure_thread_partials() {
+        if (dw_partial_.size() != num_threads()) {
+            dw_partial_.resize(num_threads());
+            db_partial_.resize(num_threads());
         }
     }
 
     Conv2dOptions opt_;
-    InputCache<T> input_;                             // cache: the input (a copy, or borrowed), [N, C, H, W]
-    Tensor<T> y_, dx_;                                // outputs, reused between steps
-    std::vector<Tensor<T>> col_;                      // per thread: [C·kh·kw, outH·outW] (col, then dcol)
     std::vector<Tensor<T>> dw_partial_, db_partial_;  // per thread: [out, C·kh·kw], [out]
 };
 

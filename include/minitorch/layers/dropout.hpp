@@ -4,16 +4,12 @@
 //   training: y = x·mask, mask = 1/(1 − p) with probability 1 − p, else 0 (so E[y] = x and eval needs no rescaling)
 //   eval:     y = x
 //
-// The mask is drawn per sample (dimension 0 of the input): sample n uses the stream base.stream(n) of the layer's
-// own generator `base`, and base is advanced by one draw after each mask, so the mask depends only on the seed and
-// the number of masks drawn before it, never on the thread count. One 64-bit draw decides two elements (its low and
-// high 32-bit halves, in that order), each kept when its half is below round((1 − p)·2^32) — see
-// detail::dropout_threshold for the exact probability. reference::dropout_mask is the plain one-element-at-a-time
-// version of the same rule, kept for the tests.
+// The mask is drawn per sample from the layer's own generator `base` (kernels/dropout_mask.hpp: sample n from
+// base.stream(n)), and base is advanced by one draw after each mask, so the mask depends only on the seed and the
+// number of masks drawn before it, never on the thread count.
 #pragma once
 
-#include "minitorch/kernels/dropout.hpp"
-#include "minitorch/kernels/parallel.hpp"
+#include "minitorch/kernels/dropout_mask.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
@@ -33,104 +29,6 @@ namespace minitorch {
 struct DropoutOptions {
     double p = 0.5;  ///< probability of zeroing an element, in [0, 1)
 };
-
-namespace detail {
-
-/// Refuses p outside [0, 1). p = 1 would zero everything and its scale 1/(1 − p) divides by zero, so it is refused
-/// rather than special-cased (PyTorch returns zeros there; to drop everything, multiply by zero instead).
-inline void check_dropout_p(double p, const std::string& who) {
-    if (!(p >= 0.0 && p < 1.0)) {
-        std::ostringstream s;
-        s << who << ": p must be in [0, 1), got " << p;
-        if (p == 1.0) s << " (p = 1 zeroes every element and the 1/(1 - p) scaling divides by zero)";
-        throw std::invalid_argument(s.str());
-    }
-}
-
-/// The keep threshold on a 32-bit chunk u of random bits: keep when u < threshold = round((1 − p)·2^32).
-/// The probability resolution is therefore 2^-32: an element is kept with probability threshold/2^32, which is
-/// within 2^-33 (about 1.2e-10) of 1 − p. threshold is 2^32 (keep all) for p below 2^-33, e.g. p = 0.
-inline std::uint64_t dropout_threshold(double p) {
-    return static_cast<std::uint64_t>(std::llround((1.0 - p) * 4294967296.0));
-}
-
-/// Batch size and per-sample size of a tensor shape for dropout: samples along dimension 0 (rank 0: one sample).
-inline std::size_t dropout_batch(const Shape& s) {
-    return s.empty() ? 1 : s[0];
-}
-
-/// out[i] = in[i]·keep[i]·scale: (in·1)·scale = in·scale for a kept element, (in·0)·scale = 0 for a dropped one — the
-/// same bits as multiplying by a T mask holding scale or 0. float: the kernel of the ISA in use
-/// (kernels/dropout.hpp, the same two multiplies a vector at a time); double: the plain loop.
-template <class T>
-void apply_keep(const T* in, const std::uint8_t* keep, T scale, T* out, std::size_t n) {
-    if constexpr (std::is_same_v<T, float>) {
-        kernels::dropout().apply(in, keep, scale, out, n);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) out[i] = in[i] * static_cast<T>(keep[i]) * scale;
-    }
-}
-
-/// The mask kernel. keep[i] = 1 when element i is kept, 0 when dropped, for `batch` samples of `per_sample` elements
-/// (sample n from base.stream(n), see the top of this file); when x is not null, also y[i] = x[i]·keep[i]·scale.
-/// Samples are split over threads with parallel_for. Within a sample, blocks of 256 elements: 128 draws are split
-/// into 256 32-bit chunks first, then one branch-free, vectorisable loop compares and writes the block's bytes, and
-/// apply_keep computes its y while they are in cache. All pointers address `batch·per_sample` values.
-/// The mask is kept as bytes, not as T scale factors: the backward pass reads a quarter of the memory (float), and a
-/// training step of the MNIST net holds 12 MB less.
-template <class T>
-void dropout_fill(const T* x, T* y, std::uint8_t* keep, std::size_t batch, std::size_t per_sample, double p,
-                  const Generator& base) {
-    const std::uint64_t threshold = dropout_threshold(p);
-    const T scale = static_cast<T>(1.0 / (1.0 - p));
-    if (threshold > 0xFFFFFFFFull) {  // every chunk is below 2^32: keep all, no draws needed
-        std::fill(keep, keep + batch * per_sample, std::uint8_t{1});
-        if (x) apply_keep(x, keep, scale, y, batch * per_sample);  // x·1·scale: the bits of x·scale
-        return;
-    }
-    parallel_for(batch, [&](std::size_t begin, std::size_t end, std::size_t) {
-        // Local copies: captured by reference they would be reloaded after every store, which blocks vectorising.
-        const auto thr = static_cast<std::uint32_t>(threshold);
-        const T s = scale;
-        constexpr std::size_t block = 256;  // even, so every block starts on a fresh draw
-        std::uint32_t chunk[block];
-        for (std::size_t n = begin; n < end; ++n) {
-            Generator g = base.stream(n);
-            for (std::size_t start = 0; start < per_sample; start += block) {
-                const std::size_t len = std::min(block, per_sample - start);
-                for (std::size_t d = 0; 2 * d < len; ++d) {
-                    const std::uint64_t u = g.next_u64();
-                    chunk[2 * d] = static_cast<std::uint32_t>(u);
-                    chunk[2 * d + 1] = static_cast<std::uint32_t>(u >> 32);
-                }
-                const std::size_t at = n * per_sample + start;
-                std::uint8_t* k = keep + at;
-                if constexpr (std::is_same_v<T, float>) {  // the compare at the width of the ISA in use
-                    kernels::dropout().keep_and_apply(chunk, thr, k, x ? x + at : nullptr, s, x ? y + at : nullptr,
-                                                      len);
-                } else {
-                    for (std::size_t j = 0; j < len; ++j) k[j] = chunk[j] < thr ? 1 : 0;
-                    if (x) apply_keep(x + at, k, s, y + at, len);
-                }
-            }
-        }
-    });
-}
-
-}  // namespace detail
-
-/// The dropout mask (scale factors 1/(1 − p) or 0) for a tensor of mask's current shape, drawn from `base`'s
-/// streams as the Dropout layer draws it (fast kernel, parallel over samples). Does not advance `base`.
-template <class T>
-void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
-    detail::check_dropout_p(p, "dropout_mask");
-    const std::size_t batch = detail::dropout_batch(mask.shape());
-    const std::size_t per_sample = batch ? mask.size() / batch : 0;
-    std::vector<std::uint8_t> keep(mask.size());
-    detail::dropout_fill<T>(nullptr, nullptr, keep.data(), batch, per_sample, p, base);
-    const T scale = static_cast<T>(1.0 / (1.0 - p));
-    for (std::size_t i = 0; i < keep.size(); ++i) mask[i] = keep[i] ? scale : T(0);
-}
 
 /// Inverted dropout. Holds its own Generator (seeded from the one given at construction), so the layer is a value:
 /// copies draw the same masks. Input: any shape, samples along dimension 0.
@@ -153,59 +51,52 @@ class Dropout : public TrainingMode {
     }
     Shape output_shape(const Shape& in) const { return in; }
 
-    // x: any shape [N, ...] → y: x's shape.
-    //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (x itself is returned; nothing cached)
-    /// Eval mode's identity (layer.hpp: infer_into): x itself, as forward returns it; y is not touched.
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& /*y*/) const { return x; }
+    /// The mask of the most recent training-mode forward, as bytes (1 = kept, 0 = dropped; a training step of the
+    /// MNIST net holds 12 MB less than with T scale factors), and whether the last forward used it.
+    struct Cache {
+        std::vector<std::uint8_t> keep;  // one byte per element of x
+        Shape shape;                     // the shape of the input the mask was drawn for
+        T scale = T(1);                  // 1/(1 − p)
+        bool has_mask = false;           // keep holds a mask
+        bool applied = false;            // the last forward was in training mode (applied the mask)
+        /// The scale factors of the mask: 1/(1 − p) where kept, 0 where dropped (empty before the first mask).
+        Tensor<T> mask() const {
+            if (!has_mask) return Tensor<T>();
+            Tensor<T> m(shape);
+            for (std::size_t i = 0; i < keep.size(); ++i) m[i] = static_cast<T>(keep[i]) * scale;
+            return m;
+        }
+    };
 
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        if (!is_training()) {  // identity: hand back the input itself rather than copy it (see layer.hpp)
-            has_cache_ = false;
-            eval_shape_ = x.shape();
-            has_eval_ = true;  // backward is the identity too
-            return x;
-        }
-        has_eval_ = false;
-        y_.resize(x.shape());
-        if (frozen_ && has_mask_ && mask_shape_ == x.shape()) {
-            const T *xp = x.data();
-            T* yp = y_.data();
-            parallel_for(x.size(), [&](std::size_t b, std::size_t e, std::size_t) {
-                detail::apply_keep(xp + b, keep_.data() + b, scale(), yp + b, e - b);
-            });
+    // x: any shape [N, ...] → y: x's shape.
+    //   training: y = x·mask (a new mask each call, unless frozen); eval: y = x (x itself is returned, y untouched)
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache& cache) {
+        cache.applied = is_training();
+        if (!is_training()) return x;
+        y.resize(x.shape());
+        if (frozen_ && cache.has_mask && cache.shape == x.shape()) {
+            detail::apply_keep_parallel(x.data(), cache.keep.data(), cache.scale, y.data(), x.size());
         } else {
-            mask_shape_ = x.shape();
-            keep_.resize(x.size());
+            cache.shape = x.shape();
+            cache.keep.resize(x.size());
+            cache.scale = scale();
             const std::size_t batch = detail::dropout_batch(x.shape());
-            detail::dropout_fill(x.data(), y_.data(), keep_.data(), batch, batch ? x.size() / batch : 0, opt_.p, base_);
+            detail::dropout_fill(x.data(), y.data(), cache.keep.data(), batch, batch ? x.size() / batch : 0, opt_.p,
+                                 base_);
             base_.next_u64();  // the next mask comes from fresh streams
-            has_mask_ = true;
+            cache.has_mask = true;
         }
-        has_cache_ = true;
-        return y_;
+        return y;
     }
 
     // dy: y's shape → dx.   dx = dy·mask = dy·keep·1/(1 − p); after an eval-mode forward dx = dy (the identity's, as
     // PyTorch back-propagates through Dropout in eval mode)
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        backward_into(dy, dx_);
-        return dx_;
-    }
-    /// backward writing dx into the caller's buffer (resized; must not be dy): see layer.hpp.
-    void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
-        if (has_eval_) {
-            check_backward(true, describe(), eval_shape_, dy.shape());
-            dx.resize(dy.shape());
-            std::copy(dy.begin(), dy.end(), dx.begin());
-            return;
-        }
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+    void backward(const Tensor<T>&, const Tensor<T>&, const Cache& cache, const Tensor<T>& dy, Tensor<T>& dx) {
         dx.resize(dy.shape());
-        const T* gp = dy.data();
-        T* dxp = dx.data();
-        parallel_for(dy.size(), [&](std::size_t b, std::size_t e, std::size_t) {
-            detail::apply_keep(gp + b, keep_.data() + b, scale(), dxp + b, e - b);
-        });
+        if (cache.applied)
+            detail::apply_keep_parallel(dy.data(), cache.keep.data(), cache.scale, dx.data(), dy.size());
+        else
+            std::copy(dy.begin(), dy.end(), dx.begin());
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
@@ -214,20 +105,12 @@ class Dropout : public TrainingMode {
     /// Generator(seed).stream(n) for sample n.
     void reseed(std::uint64_t seed) noexcept { base_.seed(seed); }
 
-    /// While frozen, a training forward whose input has the shape of the current mask reuses that mask instead of
-    /// drawing a new one (a different shape draws a new mask, which is then kept). This makes forward a fixed
+    /// While frozen, a training forward handed a cache holding a mask of its input's shape reuses that mask instead
+    /// of drawing a new one (a different shape draws a new mask, which is then kept). This makes forward a fixed
     /// function, as gradient checking needs.
     void freeze_mask(bool on = true) noexcept { frozen_ = on; }
     bool mask_frozen() const noexcept { return frozen_; }
 
-    /// The scale factors of the most recent mask: 1/(1 − p) where kept, 0 where dropped (empty before the first one).
-    /// A new tensor built from the byte mask the layer keeps.
-    Tensor<T> mask() const {
-        if (!has_mask_) return Tensor<T>();
-        Tensor<T> m(mask_shape_);
-        for (std::size_t i = 0; i < keep_.size(); ++i) m[i] = static_cast<T>(keep_[i]) * scale();
-        return m;
-    }
     const DropoutOptions& options() const noexcept { return opt_; }
 
   private:
@@ -235,36 +118,7 @@ class Dropout : public TrainingMode {
     Generator base_;
     T scale() const noexcept { return static_cast<T>(1.0 / (1.0 - opt_.p)); }
 
-    Shape mask_shape_;                // the shape of the input the mask was drawn for
-    std::vector<std::uint8_t> keep_;  // cache: the mask, 1 = kept, 0 = dropped, one byte per element of x
-    Tensor<T> y_, dx_;
-    Shape eval_shape_;  // the input shape of the last forward, when it was in eval mode (has_eval_)
-    bool has_mask_ = false, frozen_ = false, has_cache_ = false, has_eval_ = false;
+    bool frozen_ = false;
 };
-
-namespace reference {
-
-/// The dropout mask the plain way, one element at a time on one thread, for tests: element i of sample n is kept
-/// (scale 1/(1 − p)) when its 32-bit chunk — the low half of draw i/2 of base.stream(n) for even i, the high half
-/// for odd i — is below detail::dropout_threshold(p), else 0. The fast kernel must give the same mask bit for bit.
-template <class T>
-void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
-    detail::check_dropout_p(p, "reference::dropout_mask");
-    const std::uint64_t threshold = detail::dropout_threshold(p);
-    const T scale = static_cast<T>(1.0 / (1.0 - p));
-    const std::size_t batch = detail::dropout_batch(mask.shape());
-    const std::size_t per_sample = batch ? mask.size() / batch : 0;
-    for (std::size_t n = 0; n < batch; ++n) {
-        Generator g = base.stream(n);
-        std::uint64_t draw = 0;
-        for (std::size_t i = 0; i < per_sample; ++i) {
-            if (i % 2 == 0) draw = g.next_u64();
-            const std::uint64_t chunk = i % 2 == 0 ? (draw & 0xFFFFFFFFull) : (draw >> 32);
-            mask[n * per_sample + i] = chunk < threshold ? scale : T(0);
-        }
-    }
-}
-
-}  // namespace reference
 
 }  // namespace minitorch

@@ -30,34 +30,22 @@ class Flatten : public TrainingMode {
         return {in[0], std::accumulate(in.begin() + 1, in.end(), std::size_t{1}, std::multiplies<>{})};
     }
 
+    struct Cache {};  // backward needs only x's shape
+
     // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        infer_into(x, y_);
-        has_cache_ = is_training();
-        if (has_cache_) x_shape_ = x.shape();  // backward needs only the shape
-        return y_;
-    }
-    /// forward's values (forward computes them here) into y (layer.hpp: infer_into).
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         y.resize(output_shape(x.shape()));
         std::copy(x.begin(), x.end(), y.begin());
         return y;
     }
 
     // dy: [N, d1·…] → dx: [N, d1, …].   dx = dy, viewed in x's shape
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(x_shape_);
-        std::copy(dy.begin(), dy.end(), dx_.begin());
-        return dx_;
+    void backward(const Tensor<T>& x, const Tensor<T>&, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
+        dx.resize(x.shape());
+        std::copy(dy.begin(), dy.end(), dx.begin());
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
-
-  private:
-    Shape x_shape_;  // cache: the input shape
-    Tensor<T> y_, dx_;
-    bool has_cache_ = false;
 };
 
 }  // namespace minitorch

@@ -42,17 +42,12 @@ public:
         return {in[0], opt_.out};
     }
 
-    // x: [N, in] → y: [N, out].   y = x·Wᵀ + b
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        infer_into(x, y_);
-        has_cache_ = is_training();
-        if (has_cache_) x_ = x;  // backward needs x for dW
-        return y_;
-    }
+    struct Cache {};  // backward needs x (for dW), which the caller keeps
 
-    /// forward's values (forward computes them here) into y (layer.hpp: infer_into). Eigen picks its product
-    /// algorithm by the sizes, so the rows of a slice of a batch may round differently from the whole batch's.
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+    // x: [N, in] → y: [N, out].   y = x·Wᵀ + b
+    // Eigen picks its product algorithm by the sizes, so the rows of a slice of a batch may round differently from
+    // the whole batch's (Sequential::infer).
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         check_parameters(false);
         y.resize(output_shape(x.shape()));
         const std::size_t n = x.dim(0);
@@ -63,16 +58,14 @@ public:
     }
 
     // dy: [N, out] → dx: [N, in].   dx = dy·W,  dW += dyᵀ·x,  db += Σ_n dy[n, :]
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
+    void backward(const Tensor<T>& x, const Tensor<T>&, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
         check_parameters(true);
-        const std::size_t n = x_.dim(0);
+        const std::size_t n = x.dim(0);
         const auto dY = dy.matrix(n, opt_.out);
-        dx_.resize(x_.shape());
-        dx_.matrix(n, opt_.in).noalias() = dY * weight_.matrix(opt_.out, opt_.in);
-        weight_grad_.matrix(opt_.out, opt_.in).noalias() += dY.transpose() * x_.matrix(n, opt_.in);
+        dx.resize(x.shape());
+        dx.matrix(n, opt_.in).noalias() = dY * weight_.matrix(opt_.out, opt_.in);
+        weight_grad_.matrix(opt_.out, opt_.in).noalias() += dY.transpose() * x.matrix(n, opt_.in);
         if (opt_.bias) bias_grad_.matrix(1, opt_.out).row(0) += dY.colwise().sum();
-        return dx_;
     }
 
     // parameters(), zero_grad(), weight(), bias(), weight_grad(), bias_grad(), set_weight, set_bias: WeightAndBias.
@@ -92,9 +85,6 @@ private:
     }
 
     LinearOptions opt_;
-    Tensor<T> x_;                     // cache: the input, [N, in]
-    Tensor<T> y_, dx_;                // outputs, reused between steps
-    bool has_cache_ = false;
 };
 
 }  // namespace minitorch

@@ -49,41 +49,31 @@ class LogSoftmax : public TrainingMode {
         return in;
     }
 
-    // x: [N, C] → y: [N, C].   y = x − m − log Σ_j exp(x_j − m) per row (cached: y, whose exp is the softmax)
-    const Tensor<T>& forward(const Tensor<T>& x) {
-        infer_into(x, y_);
-        has_cache_ = is_training();
-        return y_;
-    }
-    /// forward's values (forward computes them here) into y (layer.hpp: infer_into).
-    const Tensor<T>& infer_into(const Tensor<T>& x, Tensor<T>& y) const {
+    struct Cache {};  // backward reads y, whose exp is the softmax
+
+    // x: [N, C] → y: [N, C].   y = x − m − log Σ_j exp(x_j − m) per row
+    const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         output_shape(x.shape());
         log_softmax_rows(x, y);
         return y;
     }
 
     // dy: [N, C] → dx: [N, C].   dx_i = dy_i − softmax_i·Σ_j dy_j per row, softmax = exp(y)
-    const Tensor<T>& backward(const Tensor<T>& dy) {
-        check_backward(has_cache_, describe(), y_.shape(), dy.shape());
-        dx_.resize(dy.shape());
+    void backward(const Tensor<T>&, const Tensor<T>& y, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
+        dx.resize(dy.shape());
         const std::size_t rows = dy.dim(0), cols = dy.dim(1);
         for (std::size_t n = 0; n < rows; ++n) {
             const T* g = dy.data() + n * cols;
-            const T* yr = y_.data() + n * cols;
-            T* d = dx_.data() + n * cols;
+            const T* yr = y.data() + n * cols;
+            T* d = dx.data() + n * cols;
             double sum = 0;
             for (std::size_t j = 0; j < cols; ++j) sum += static_cast<double>(g[j]);
             const T s = static_cast<T>(sum);
             for (std::size_t j = 0; j < cols; ++j) d[j] = g[j] - fixed::exp(yr[j]) * s;
         }
-        return dx_;
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
-
-  private:
-    Tensor<T> y_, dx_;  // y doubles as the cache
-    bool has_cache_ = false;
 };
 
 }  // namespace minitorch

@@ -143,7 +143,7 @@ bool all_finite(const Tensor& t) {
 /// running statistics and num_batches_tracked, which the forward had already updated) are restored — so a caller
 /// that skips the batch and goes on evaluates as before. What did change: the parameter gradients are zero
 /// (opt.zero_grad() ran for the batch), Dropout layers drew the batch's masks (their generators moved on), and the
-/// layers' caches hold the failed forward.
+/// model's buffers and caches hold the failed forward.
 template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep>
 EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source, Batch& batch, std::size_t epoch,
                         AfterStep&& after_step, ProgressOptions progress = {}) {

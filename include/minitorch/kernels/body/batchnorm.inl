@@ -74,31 +74,10 @@ inline void shifted_sums_run(const float* x, std::size_t len, double shift, doub
     combine(l, s1, s2);
 }
 
-/// One run of dot_sums: a_k += w, b_k = fma(w, double(x̂_i), b_k), w = double(dy_i), for i ≡ k (mod kSum).
-inline void dot_sums_run(const float* dy, const float* xhat, std::size_t len, double& s_dy,
-                         double& s_dy_xhat) noexcept {
-    typename V::D a[kChains], b[kChains];
-    for (std::size_t j = 0; j < kChains; ++j) a[j] = b[j] = V::zero_d();
-    std::size_t i = 0;
-    for (; i + kSum <= len; i += kSum)
-        for (std::size_t j = 0; j < kChains; ++j) {
-            const typename V::D w = V::load_widen(dy + i + j * V::lanes_d);
-            a[j] = V::add_d(a[j], w);
-            b[j] = V::fma_d(w, V::load_widen(xhat + i + j * V::lanes_d), b[j]);
-        }
-    Lanes l;
-    spill(a, b, l);
-    for (; i < len; ++i) {
-        const double w = S::load_widen(dy + i);
-        l.a[i % kSum] = S::add_d(l.a[i % kSum], w);
-        l.b[i % kSum] = S::fma_d(w, S::load_widen(xhat + i), l.b[i % kSum]);
-    }
-    combine(l, s_dy, s_dy_xhat);
-}
-
-/// dot_sums_run with x̂_i = Xhat(x_i) computed in float, kBlock elements at a time: each F vector of x̂ is widened
-/// into kWide D vectors, D vector t of the block (elements t·lanes_d …) going to chain t mod kChains — the same lanes
-/// as dot_sums_run, since kBlock is a multiple of kSum.
+/// One run of dot_sums_of_x: a_k += w, b_k = fma(w, double(x̂_i), b_k), w = double(dy_i), for i ≡ k (mod kSum), with
+/// x̂_i = Xhat(x_i) computed in float, kBlock elements at a time: each F vector of x̂ is widened
+/// into kWide D vectors, D vector t of the block (elements t·lanes_d …) going to chain t mod kChains — lane i mod
+/// kSum for element i, since kBlock is a multiple of kSum.
 inline void dot_sums_of_x_run(const float* dy, const float* x, const XhatParams& p, std::size_t len, double& s_dy,
                               double& s_dy_xhat) noexcept {
     const Xhat<V> xhat(p);
@@ -177,26 +156,20 @@ struct EvalStep {
     }
 };
 
-/// Backward, pass 2: dx = k·fma(x̂, −b, dy − a), x̂ read (FromX false) or recomputed from x (FromX true).
-template <class W, bool FromX>
-struct InputGradStep {
-    const float *dy, *src;  // src: x̂, or x
+/// Backward, pass 2: dx = k·fma(x̂, −b, dy − a), x̂ recomputed from x.
+template <class W>
+struct InputGradOfX {
+    const float *dy, *x;
     float* dx;
     Xhat<W> of;
     typename W::F k, a, neg_b;
-    InputGradStep(const float* dy_, const float* src_, const XhatParams& p, float k_, float a_, float b_,
-                  float* dx_) noexcept
-        : dy(dy_), src(src_), dx(dx_), of(p), k(W::set1(k_)), a(W::set1(a_)), neg_b(W::set1(-b_)) {}
+    InputGradOfX(const float* dy_, const float* x_, const XhatParams& p, float k_, float a_, float b_,
+                 float* dx_) noexcept
+        : dy(dy_), x(x_), dx(dx_), of(p), k(W::set1(k_)), a(W::set1(a_)), neg_b(W::set1(-b_)) {}
     void operator()(std::size_t i) const noexcept {
-        const typename W::F v = W::load(src + i);
-        const typename W::F h = FromX ? of(v) : v;
-        W::store(dx + i, W::mul(k, W::fma(h, neg_b, W::sub(W::load(dy + i), a))));
+        W::store(dx + i, W::mul(k, W::fma(of(W::load(x + i)), neg_b, W::sub(W::load(dy + i), a))));
     }
 };
-template <class W>
-using InputGradOfXhat = InputGradStep<W, false>;
-template <class W>
-using InputGradOfX = InputGradStep<W, true>;
 
 // ---- the table's entries ------------------------------------------------------------------------------------------
 
@@ -209,13 +182,6 @@ inline void shifted_sums(const float* x, Runs runs, double shift, double& s1, do
     for (std::size_t r = 0; r < runs.count; ++r) shifted_sums_run(x + r * runs.step, runs.len, shift, a, b);
     s1 = a;
     s2 = b;
-}
-
-inline void dot_sums(const float* dy, const float* xhat, Runs runs, double& s_dy, double& s_dy_xhat) noexcept {
-    double a = s_dy, b = s_dy_xhat;
-    for (std::size_t r = 0; r < runs.count; ++r) dot_sums_run(dy + r * runs.step, xhat + r * runs.step, runs.len, a, b);
-    s_dy = a;
-    s_dy_xhat = b;
 }
 
 inline void dot_sums_of_x(const float* dy, const float* x, XhatParams p, Runs runs, double& s_dy,
@@ -241,10 +207,6 @@ inline void normalize_eval(const float* x, float mean, float scale, float shift,
     for_each_element<EvalStep>(runs, x, mean, scale, shift, y);
 }
 
-inline void input_grad(const float* dy, const float* xhat, float k, float a, float b, Runs runs, float* dx) noexcept {
-    for_each_element<InputGradOfXhat>(runs, dy, xhat, XhatParams{0.f, 0.f, 0.f}, k, a, b, dx);
-}
-
 inline void input_grad_of_x(const float* dy, const float* x, XhatParams p, float k, float a, float b, Runs runs,
                             float* dx) noexcept {
     for_each_element<InputGradOfX>(runs, dy, x, p, k, a, b, dx);
@@ -255,10 +217,8 @@ inline void input_grad_of_x(const float* dy, const float* x, XhatParams p, float
 inline constexpr ::minitorch::kernels::BatchNormKernels batchnorm_kernels{
     V::isa,
     &batchnorm_detail::shifted_sums,
-    &batchnorm_detail::dot_sums,
     &batchnorm_detail::dot_sums_of_x,
     &batchnorm_detail::normalize,
     &batchnorm_detail::normalize_eval,
-    &batchnorm_detail::input_grad,
     &batchnorm_detail::input_grad_of_x,
 };
