@@ -15,6 +15,7 @@
 //     Kd = 144. A wrong or missing term is off by about |a||b| ≈ Σ|a||b|/Kd, far above γ·Σ|a||b| for Kd ≤ 676.
 // Entries of C outside [M, N] (the padding of a leading dimension) carry a sentinel that must survive.
 #include <minitorch/kernels/gemm.hpp>
+#include <minitorch/kernels/matrix.hpp>
 #include <minitorch/random.hpp>
 
 #include <doctest/doctest.h>
@@ -22,6 +23,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <limits>
@@ -224,6 +226,42 @@ TEST_CASE("gemm references: hand-computed 2×3 · 3×2, both layouts of A, assig
     CHECK(C[3] == 12);
     gemm_nt_reference<double>(2, 2, 3, A, 3, Bt, 3, C, 2, true);
     CHECK(C[2] == -16);
+}
+
+TEST_CASE_TEMPLATE("matrix views (kernels/matrix.hpp): Conv2d's three products are gemm_nn and gemm_nt, bit for bit", T,
+                   float, double) {
+    // The 16→32, 3×3 conv of the MNIST net at 24×24: W [O, K], col [K, L], dY [O, L].
+    const std::size_t O = 32, K = 144, L = 576;
+    Generator gen(7);
+    std::vector<T> W(O * K), col(K * L), dY(O * L), dW(O * K);
+    for (auto* v : {&W, &col, &dY, &dW})
+        for (T& e : *v) e = static_cast<T>(gen.normal());
+    const auto same = [](const std::vector<T>& a, const std::vector<T>& b) {
+        return std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+    };
+    std::vector<T> Y(O * L), Y_ref(O * L);
+    multiply(matrix(Y.data(), O, L), matrix(W.data(), O, K), matrix(col.data(), K, L));  // Y = W·col
+    gemm_nn(O, L, K, W.data(), K, 1, col.data(), L, Y_ref.data(), L, false);
+    CHECK(same(Y, Y_ref));
+    std::vector<T> dcol(K * L), dcol_ref(K * L);
+    multiply(matrix(dcol.data(), K, L), matrix(W.data(), O, K).t(), matrix(dY.data(), O, L));  // dcol = Wᵀ·dY
+    gemm_nn(K, L, O, W.data(), 1, K, dY.data(), L, dcol_ref.data(), L, false);
+    CHECK(same(dcol, dcol_ref));
+    std::vector<T> dW_ref = dW;
+    multiply_add(matrix(dW.data(), O, K), matrix(dY.data(), O, L), matrix(col.data(), K, L).t());  // dW += dY·colᵀ
+    gemm_nt(O, K, L, dY.data(), L, col.data(), L, dW_ref.data(), K, true);
+    CHECK(same(dW, dW_ref));
+    // And against the plain reference: Y[0, 0] = Σ_k W[0, k]·col[k, 0].
+    double y00 = 0;
+    for (std::size_t k = 0; k < K; ++k) y00 += static_cast<double>(W[k]) * static_cast<double>(col[k * L]);
+    CHECK(static_cast<double>(Y[0]) == doctest::Approx(y00).epsilon(1e-5));
+    // Shapes that do not agree, and a layout no kernel takes, are refused.
+    CHECK_THROWS_AS(multiply(matrix(Y.data(), O, L), matrix(W.data(), O, K), matrix(col.data(), L, K)),
+                    std::logic_error);
+    CHECK_THROWS_AS(multiply(matrix(Y.data(), O, L).t(), matrix(col.data(), L, K), matrix(W.data(), K, O)),
+                    std::logic_error);
+    CHECK_THROWS_AS(multiply(matrix(dW.data(), O, K), matrix(dY.data(), L, O).t(), matrix(col.data(), K, L).t()),
+                    std::logic_error);
 }
 
 TEST_CASE("gemm_nn/gemm_nt float, every ISA: the MNIST conv shapes, exact on integer-valued inputs") {

@@ -3,7 +3,7 @@
 // Images are [N, C, H, W]; matrices are [rows, cols]. Storage is 64-byte aligned (one AVX-512 register, one cache
 // line) so Eigen maps and the kernels may use aligned loads. Copy and move behave like values (a copy is deep).
 //
-// resize() keeps the allocation when the new size fits in it: layers hold their outputs and caches as members and
+// resize() keeps the allocation when the new size fits in it: containers hold their layers' outputs and caches and
 // resize them every step, so a steady-state training step does not allocate.
 #pragma once
 

@@ -10,13 +10,12 @@
 //   backward   dW  += Σ_n dY_n·col_nᵀ,   db += Σ_n dY_n·1,   dcol_n = Wᵀ·dY_n,   dx_n = col2im(dcol_n)
 // At stride 1 in float the forward product reads the image in place of col, bit for bit the same result
 // (kernels/conv_implicit.hpp); backward still builds col for the weight gradient. The float products run on the
-// kernels of the ISA in use (kernels/gemm.hpp), with the same bits on every ISA.
+// kernels of the ISA in use (kernels/gemm.hpp, through the matrix views of kernels/matrix.hpp), with the same bits on
+// every ISA.
 //
-// Threads: the batch is split into num_threads() contiguous chunks (parallel_for). Each thread has a col buffer (its
-// thread_scratch) and a partial dW/db; after the parallel region the partials are added into weight_grad()/bias_grad()
-// in thread order. y and dx do not depend on the thread count at all (each image is computed by the same code whoever
-// runs it); dW and db are bit-identical for the same thread count, and with 1 thread they are exactly the
-// single-threaded sums.
+// Threads: the batch is split into num_threads() contiguous chunks (parallel_for), each thread with its col buffer
+// (thread_scratch) and a partial dW/db, added into the gradients in thread order after the parallel region. So y and
+// dx do not depend on the thread count, dW and db are the same bits for the same thread count.
 //
 // Cache: nothing — backward reads x, which the caller keeps (layer.hpp). col is recomputed in backward instead of
 // being kept for every image — im2col is a copy, O(C·kh·kw·outH·outW) per image, against the GEMM's O times that, and
@@ -24,8 +23,8 @@
 #pragma once
 
 #include "minitorch/kernels/conv_implicit.hpp"
-#include "minitorch/kernels/gemm.hpp"
 #include "minitorch/kernels/im2col.hpp"
+#include "minitorch/kernels/matrix.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/layers/weighted.hpp"
@@ -129,30 +128,30 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         const std::size_t image = g.channels * g.height * g.width;
         dx.resize(x.shape());
         ensure_thread_partials();
-        const Shape dw_shape{O, K}, db_shape{O};
+        const Shape dw_shape{O, K}, db_shape{opt_.bias ? O : 0};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             T* col = g.is_identity() ? nullptr : detail::thread_scratch<detail::ConvCol, T>(K * L);  // [K, L]
             Tensor<T>& dw = dw_partial_[t];
             Tensor<T>& db = db_partial_[t];
             dw.resize(dw_shape);
             dw.zero();
-            if (opt_.bias) {
-                db.resize(db_shape);
-                db.zero();
-            }
+            db.resize(db_shape);
+            db.zero();
+            const auto W = matrix(weight_.data(), O, K), dW = matrix(dw.data(), O, K);
             for (std::size_t n = begin; n < end; ++n) {
                 const T* xn = x.data() + n * image;
                 T* dxn = dx.data() + n * image;
-                const T* dyn = dy.data() + n * O * L;  // dy[n]: [O, L]
-                const T* W = weight_.data();           // [O, K]; Wᵀ is read through strides (1, K)
-                if (g.is_identity()) {
-                    gemm_nt(O, K, L, dyn, L, xn, L, dw.data(), K, true);  // dW += dY_n·x_nᵀ
-                    gemm_nn(K, L, O, W, 1, K, dyn, L, dxn, L, false);     // dx_n = Wᵀ·dY_n (col2im is the identity)
+                const T* dyn = dy.data() + n * O * L;
+                const auto dY = matrix(dyn, O, L);  // dy[n]
+                if (g.is_identity()) {  // 1×1, stride 1, no padding: col is x_n itself, col2im the identity
+                    multiply_add(dW, dY, matrix(xn, K, L).t());  // dW += dY·x_nᵀ
+                    multiply(matrix(dxn, K, L), W.t(), dY);      // dx_n = Wᵀ·dY
                 } else {
                     im2col(xn, g, col);
-                    gemm_nt(O, K, L, dyn, L, col, L, dw.data(), K, true);  // dW += dY_n·col_nᵀ
-                    gemm_nn(K, L, O, W, 1, K, dyn, L, col, L, false);      // col ← dcol = Wᵀ·dY_n
-                    col2im(col, g, dxn);                                   // dx_n = col2im(dcol), assigned
+                    const auto col_n = matrix(col, K, L);
+                    multiply_add(dW, dY, col_n.t());  // dW += dY·col_nᵀ
+                    multiply(col_n, W.t(), dY);       // col ← dcol = Wᵀ·dY
+                    col2im(col, g, dxn);              // dx_n = col2im(dcol), assigned
                 }
                 if (opt_.bias) add_row_sums(dyn, O, L, db.data());
             }
@@ -216,7 +215,7 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         const std::size_t O = opt_.out, K = g.col_rows(), L = g.col_cols();
         if (!conv_forward_implicit(weight_.data(), O, xn, g, yn, readable_after)) {
             if (!g.is_identity()) im2col(xn, g, col);
-            gemm_nn(O, L, K, weight_.data(), K, 1, g.is_identity() ? xn : col, L, yn, L, false);  // kernels/gemm.hpp
+            multiply(matrix(yn, O, L), matrix(weight_.data(), O, K), matrix(g.is_identity() ? xn : col, K, L));
         }
         if (opt_.bias)
             for (std::size_t o = 0; o < O; ++o)
