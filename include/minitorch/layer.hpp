@@ -126,6 +126,13 @@ inline void check_input(bool ok, const std::string& layer, const std::string& ex
     if (!ok) throw std::invalid_argument(layer + ": expected input " + expected + ", got " + to_string(got));
 }
 
+/// For containers (Sequential, Standalone): throws logic_error unless a forward has run (and kept its buffers) since
+/// the container was made, copied or moved.
+inline void check_forwarded(bool forwarded, const std::string& container) {
+    if (!forwarded)
+        throw std::logic_error(container + ": backward called without a forward before it (call forward(x) first)");
+}
+
 /// For containers (Sequential, Standalone): throws invalid_argument unless dy has the shape of the forward's output.
 inline void check_output_grad(const std::string& layer, const Shape& y_shape, const Shape& dy_shape) {
     if (y_shape != dy_shape)

@@ -178,8 +178,7 @@ public:
     // activation-sized buffers, not one per layer.
     const Tensor<T>& backward(const Tensor<T>& dy) {
         if (layers_.empty()) throw std::logic_error("Sequential: backward on an empty container");
-        if (!forwarded_)
-            throw std::logic_error("Sequential: backward called without a forward before it (call forward(x) first)");
+        check_forwarded(forwarded_, "Sequential");
         check_output_grad(describe(), layers_.back()->output().shape(), dy.shape());
         const Tensor<T>* cur = &dy;
         for (std::size_t i = layers_.size(); i-- > 0;) {
@@ -289,7 +288,6 @@ private:
         explicit Holder(L l) : layer(std::move(l)) {}
         std::unique_ptr<Base> clone() const override { return std::make_unique<Holder>(layer); }
         const Tensor<T>& forward(const Tensor<T>& x) override {
-            out = nullptr;
             out = &layer.forward(x, y, cache);
             return *out;
         }
