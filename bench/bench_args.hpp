@@ -2,6 +2,9 @@
 // benchmark::Initialize, which would refuse them.
 #pragma once
 
+#include "bandwidth.hpp"
+#include "fma_peak.hpp"
+
 #include <minitorch/kernels/isa.hpp>
 #include <minitorch/kernels/parallel.hpp>
 
@@ -44,6 +47,49 @@ inline bool take_threads(std::vector<char*>& args, const char* program) {
     benchmark::AddCustomContext("minitorch_threads", std::to_string(threads));
     // Every benchmark names the ISA its kernels ran on (MINITORCH_ISA lowers it).
     benchmark::AddCustomContext("minitorch_isa", std::string(minitorch::isa_description(minitorch::active_isa())));
+    return true;
+}
+
+/// Takes "--peak_gflops=X" into `gflops`, or measures the FMA peak (fma_peak.hpp: one thread's, times the thread
+/// count; call after take_threads), and records it in the context as peak_gflops with where it came from. Returns
+/// false (after saying why on stderr) when X is not a positive number.
+inline bool take_peak(std::vector<char*>& args, const char* program, double& gflops) {
+    const std::string flag = take_flag(args, "peak_gflops");
+    std::string source = "--peak_gflops";
+    if (!flag.empty()) {
+        gflops = std::strtod(flag.c_str(), nullptr);
+        if (!(gflops > 0)) {
+            std::cerr << program << ": --peak_gflops must be a positive number, got '" << flag << "'\n";
+            return false;
+        }
+    } else {
+        const double one = fma_peak::measure_single_thread_gflops();
+        const std::size_t threads = minitorch::num_threads();
+        gflops = one * static_cast<double>(threads);
+        source = "measured at startup: " + fma_peak::isa_label() + " FMA loop, " + std::to_string(one) +
+                 " GFLOP/s on 1 thread × " + std::to_string(threads);
+        benchmark::AddCustomContext("peak_gflops_1thread", std::to_string(one));
+    }
+    benchmark::AddCustomContext("peak_gflops", std::to_string(gflops));
+    benchmark::AddCustomContext("peak_source", source);
+    return true;
+}
+
+/// Takes "--copy_gbps=X" into `gbps`, or measures the copy bandwidth on the current thread count
+/// (bandwidth::measure_gbps; call after take_threads), and records it in the context as copy_GBps. Returns false
+/// (after saying why on stderr) when X is not a positive number.
+inline bool take_copy_bandwidth(std::vector<char*>& args, const char* program, double& gbps) {
+    const std::string flag = take_flag(args, "copy_gbps");
+    if (!flag.empty()) {
+        gbps = std::strtod(flag.c_str(), nullptr);
+        if (!(gbps > 0)) {
+            std::cerr << program << ": --copy_gbps must be a positive number of GB/s, got '" << flag << "'\n";
+            return false;
+        }
+    } else {
+        gbps = bandwidth::measure_gbps(bandwidth::Kind::copy);
+    }
+    benchmark::AddCustomContext("copy_GBps", std::to_string(gbps) + (flag.empty() ? " (measured at startup)" : ""));
     return true;
 }
 

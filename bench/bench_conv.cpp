@@ -250,26 +250,7 @@ void BM_Im2col(benchmark::State& state, ConvCase c, bool adjoint) {
 int main(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
     if (!bench_args::take_threads(args, "bench_conv")) return 2;
-    const std::size_t threads = num_threads();
-    const std::string peak_flag = bench_args::take_flag(args, "peak_gflops");
-
-    std::ostringstream peak_source;
-    if (!peak_flag.empty()) {
-        g_peak_gflops = std::strtod(peak_flag.c_str(), nullptr);
-        if (!(g_peak_gflops > 0)) {
-            std::cerr << "bench_conv: --peak_gflops must be a positive number, got '" << peak_flag << "'\n";
-            return 2;
-        }
-        peak_source << "--peak_gflops";
-    } else {
-        const double one = fma_peak::measure_single_thread_gflops();
-        g_peak_gflops = one * static_cast<double>(threads);
-        peak_source << "measured at startup: " << fma_peak::isa_label() << " FMA loop, " << one << " GFLOP/s on 1 thread × "
-                    << threads;
-        benchmark::AddCustomContext("peak_gflops_1thread", std::to_string(one));
-    }
-    benchmark::AddCustomContext("peak_gflops", std::to_string(g_peak_gflops));
-    benchmark::AddCustomContext("peak_source", peak_source.str());
+    if (!bench_args::take_peak(args, "bench_conv", g_peak_gflops)) return 2;
 
     // Wall-clock time: the work runs on every minitorch thread, not only the one that Google Benchmark times.
     const auto add = [](const std::string& name, auto&&... fn_and_args) {

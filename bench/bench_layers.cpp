@@ -7,18 +7,10 @@
 // for BatchNorm2d, ReLU and Dropout(0.05) at [128, 32, 24, 24] (after the 16→32 conv) and [128, 16, 26, 26] (after
 // the first conv), and MaxPool2d(2) at [128, 10, 24, 24].
 //
-// Counter "GB/s": bytes / time, where bytes is a fixed yardstick per pass — the tensors the pass must read and write
-// by its math, each counted once at float width (4 bytes an element), E = the elements of x:
-//
-//   ReLU       forward  x, y                  2E      backward  y (the cached sign), dy, dx      3E
-//   Dropout    forward  x, y, mask            3E      backward  mask, dy, dx                     3E
-//   BatchNorm  forward  x, y, x̂ (the cache)   3E      backward  x̂, dy, dx                        3E
-//              eval     x, y                  2E
-//   MaxPool2d  forward  x, y, argmax          E + E/4 + E/4        backward  argmax, dy, dx    E/4 + E/4 + E
-//
-// fwd_bwd counts both passes. What the implementation really moves may be more (BatchNorm reads x twice, once for
-// the statistics and once to normalise; MaxPool stores its argmax as 8-byte indices), so a faster implementation
-// shows up as a higher figure on the same yardstick.
+// Counter "GB/s": bytes / time on a fixed yardstick per pass (bench/layer_traffic.hpp: the tensors the pass must
+// read and write by its math, each counted once); "%bw": that figure against the machine's copy bandwidth, measured
+// at startup on the same threads (bench/bandwidth.hpp; printed in the context as copy_GBps, or given with
+// --copy_gbps=X). fwd_bwd counts both passes.
 //
 //   bench_layers --threads=2 --benchmark_filter='batchnorm' --benchmark_repetitions=5
 //                --benchmark_report_aggregates_only=true
@@ -36,6 +28,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_args.hpp"
+#include "layer_traffic.hpp"
 
 #include <cstddef>
 #include <cstdlib>
@@ -51,11 +44,10 @@ namespace {
 
 enum class Pass { fwd, fwd_eval, fwd_bwd };
 
-/// Bytes of the yardstick above, in units of E·sizeof(float), for the forward and the backward pass.
-struct Traffic {
-    double forward, backward, eval;
-};
-constexpr Traffic kReLU{2, 3, 2}, kDropout{3, 3, 2}, kBatchNorm{3, 3, 2}, kMaxPool{1.5, 1.5, 1.25};
+using layer_traffic::kBatchNorm, layer_traffic::kDropout, layer_traffic::kMaxPool, layer_traffic::kReLU;
+using layer_traffic::Traffic;
+
+double g_copy_gbps = 0;  // set in main, before any benchmark runs
 
 Tensor<float> random_tensor(const Shape& shape, std::uint64_t seed) {
     Tensor<float> t(shape);
@@ -88,8 +80,10 @@ void BM_Layer(benchmark::State& state, L layer, Shape shape, Pass pass, Traffic 
     const double units = pass == Pass::fwd        ? traffic.forward
                          : pass == Pass::fwd_eval ? traffic.eval
                                                   : traffic.forward + traffic.backward;
-    state.counters["GB/s"] =
-        benchmark::Counter(units * elements * sizeof(float) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    const double gigabytes = units * elements * sizeof(float) * 1e-9;
+    state.counters["GB/s"] = benchmark::Counter(gigabytes, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["%bw"] =
+        benchmark::Counter(gigabytes * 100.0 / g_copy_gbps, benchmark::Counter::kIsIterationInvariantRate);
     state.SetLabel(layer.describe() + " " + to_string(shape));
 }
 
@@ -105,6 +99,7 @@ std::string shape_name(const Shape& s) {
 int main(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
     if (!bench_args::take_threads(args, "bench_layers")) return 2;
+    if (!bench_args::take_copy_bandwidth(args, "bench_layers", g_copy_gbps)) return 2;
 
     // Wall-clock time: the work runs on every minitorch thread, not only the one that Google Benchmark times.
     const auto add = [](const std::string& name, auto layer, const Shape& shape, Pass pass, Traffic traffic) {

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 using namespace minitorch;
@@ -46,4 +48,24 @@ TEST_CASE("parallel_for rethrows an exception from a worker") {
     CHECK(n == 4);
     set_num_threads(1);
     CHECK_THROWS_AS(set_num_threads(0), std::invalid_argument);
+}
+
+TEST_CASE("pool_stats counts runs, the workers' busy time and the caller's wait") {
+    set_num_threads(2);
+    reset_pool_stats();
+    CHECK(pool_stats().runs == 0);
+    CHECK(pool_stats().worker_busy_seconds == 0.0);
+    // Worker 1 sleeps 20 ms while the caller's chunk returns at once: the worker is busy for at least 20 ms and the
+    // caller waits for most of them (sleep_for never returns early).
+    parallel_for(2, [](std::size_t, std::size_t, std::size_t t) {
+        if (t == 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    });
+    const PoolStats stats = pool_stats();
+    CHECK(stats.runs == 1);
+    CHECK(stats.worker_busy_seconds >= 0.020);
+    CHECK(stats.caller_wait_seconds >= 0.010);
+    reset_pool_stats();
+    CHECK(pool_stats().runs == 0);
+    CHECK(pool_stats().caller_wait_seconds == 0.0);
+    set_num_threads(1);
 }

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -29,6 +30,16 @@
 #include <vector>
 
 namespace minitorch {
+
+/// What the pool has done since the program started (or the last reset_pool_stats()): how many parallel runs, the
+/// time the workers spent in tasks, and the time the calling thread spent waiting for them after its own share.
+/// A worker's idle time over a stretch of wall time w is w − worker_busy_seconds / (threads − 1) on average. Read by
+/// bench_train_step to say how much of a step the threads stand idle; two clock reads per task (~50 ns) are its cost.
+struct PoolStats {
+    std::uint64_t runs = 0;
+    double worker_busy_seconds = 0;  // summed over the workers (not the calling thread)
+    double caller_wait_seconds = 0;  // the calling thread, between finishing task 0 and the last worker finishing
+};
 
 namespace detail {
 
@@ -74,15 +85,29 @@ public:
             main_error = std::current_exception();
         }
         in_worker() = false;
+        const auto wait_start = std::chrono::steady_clock::now();
         if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
             std::unique_lock lock(mutex_);
             done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
         }
+        wait_ns_.fetch_add(nanoseconds_since(wait_start), std::memory_order_relaxed);
+        runs_.fetch_add(1, std::memory_order_relaxed);
         if (main_error) std::rethrow_exception(main_error);
         if (failed_.load(std::memory_order_acquire)) {
             std::lock_guard lock(mutex_);
             std::rethrow_exception(error_);
         }
+    }
+
+    PoolStats stats() const noexcept {
+        return {runs_.load(std::memory_order_relaxed),
+                1e-9 * static_cast<double>(busy_ns_.load(std::memory_order_relaxed)),
+                1e-9 * static_cast<double>(wait_ns_.load(std::memory_order_relaxed))};
+    }
+    void reset_stats() noexcept {
+        runs_.store(0, std::memory_order_relaxed);
+        busy_ns_.store(0, std::memory_order_relaxed);
+        wait_ns_.store(0, std::memory_order_relaxed);
     }
 
     ~ThreadPool() { stop_workers(); }
@@ -152,11 +177,13 @@ private:
             if (stopping_.load(std::memory_order_relaxed)) return;
             task = task_.load(std::memory_order_relaxed);
             std::exception_ptr err;
+            const auto start = std::chrono::steady_clock::now();
             try {
                 (*task)(t);
             } catch (...) {
                 err = std::current_exception();
             }
+            busy_ns_.fetch_add(nanoseconds_since(start), std::memory_order_relaxed);
             if (err) {
                 std::lock_guard lock(mutex_);
                 if (!error_) error_ = err;
@@ -171,6 +198,11 @@ private:
         }
     }
 
+    static std::uint64_t nanoseconds_since(std::chrono::steady_clock::time_point start) noexcept {
+        return static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    }
+
     static constexpr std::chrono::microseconds kSpin{100};
 
     std::size_t num_threads_ = 1;
@@ -183,9 +215,18 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> failed_{false};  // error_ is set (read without the lock on the hot path)
     std::exception_ptr error_;
+    std::atomic<std::uint64_t> runs_{0}, busy_ns_{0}, wait_ns_{0};  // stats()
 };
 
 }  // namespace detail
+
+/// The pool's counters (PoolStats); reset_pool_stats() zeroes them. Not thread-safe against a running parallel_for.
+inline PoolStats pool_stats() {
+    return detail::ThreadPool::instance().stats();
+}
+inline void reset_pool_stats() {
+    detail::ThreadPool::instance().reset_stats();
+}
 
 /// Threads used by minitorch's kernels (default 1). Not thread-safe: set it before training, from one thread.
 inline void set_num_threads(std::size_t n) { detail::ThreadPool::instance().set_num_threads(n); }
