@@ -70,6 +70,16 @@ TEST_CASE("Dropout: training zeroes a fraction p and scales the rest by 1/(1 −
         INFO("p = ", p, ", observed drop rate ", rate);
         CHECK(std::abs(rate - p) < 5 * std::sqrt(p * (1 - p) / 64000.0));
         CHECK(y[7] == doctest::Approx(mask[7] == 0 ? 0.0 : x[7] / (1 - p)).epsilon(1e-6));
+        // Independent decisions: neighbours in a sample, and the same element of neighbouring samples, are both
+        // dropped at rate p² (63 936 and 63 000 pairs; the same 5-sigma bound).
+        std::size_t along = 0, across = 0;
+        for (std::size_t n = 0; n < 64; ++n)
+            for (std::size_t i = 0; i + 1 < 1000; ++i) along += mask[n * 1000 + i] == 0 && mask[n * 1000 + i + 1] == 0;
+        for (std::size_t n = 0; n + 1 < 64; ++n)
+            for (std::size_t i = 0; i < 1000; ++i) across += mask[n * 1000 + i] == 0 && mask[(n + 1) * 1000 + i] == 0;
+        const double q = p * p;
+        CHECK(std::abs(static_cast<double>(along) / 63936.0 - q) < 5 * std::sqrt(q * (1 - q) / 63936.0));
+        CHECK(std::abs(static_cast<double>(across) / 63000.0 - q) < 5 * std::sqrt(q * (1 - q) / 63000.0));
     }
 }
 
@@ -116,8 +126,8 @@ TEST_CASE("Dropout: the mask does not depend on the thread count") {
 }
 
 TEST_CASE("Dropout: the fast mask kernel equals the plain reference bit for bit") {
-    // odd per-sample sizes (the last draw's high half unused), sizes crossing the 256-element blocks, one element
-    // per sample, p = 0 (keep all)
+    // odd per-sample sizes (a vector's tail), sizes crossing the 256-element blocks, one element per sample, p = 0
+    // (keep all)
     const Shape shapes[] = {{5, 3, 7, 7}, {4, 601}, {2, 512}, {9}, {3, 1, 1}};
     for (double p : {0.0, 0.05, 0.5, 0.9}) {
         for (const Shape& shape : shapes) {
@@ -243,52 +253,68 @@ TEST_CASE("Dropout kernel, every ISA: bit for bit the scalar ISA and (x·keep)·
     }
 }
 
-TEST_CASE("Dropout mask kernel, every ISA: keep = draw < threshold, then apply, bit for bit the definition") {
-    // Lengths 0 … 70 and 256 (the layer's block), draws near the threshold and at its extremes (0, 2^32 − 1), with
-    // and without the input (mask only: in and out null).
+TEST_CASE("Dropout mask kernel, every ISA: keep = bits(key, i) < threshold, then apply, bit for bit the definition") {
+    // Lengths 0 … 70, 256 (the kernel's block) and 600 (blocks and a tail), thresholds at their extremes and one near
+    // the net's p = 0.05, keys with either half zero, with and without the input (mask only: in and out null).
     Generator gen(14);
     const float scale = static_cast<float>(1.0 / 0.95);
     std::vector<std::size_t> sizes;
     for (std::size_t n = 0; n <= 70; ++n) sizes.push_back(n);
     sizes.push_back(256);
+    sizes.push_back(600);
+    const std::uint64_t keys[] = {0, 0xFFFFFFFFull, 0xFFFFFFFF00000000ull, gen.next_u64()};
     for (std::uint32_t threshold : {0u, 1u, 0x80000000u, 0xF3333333u, 0xFFFFFFFFu}) {
-        for (std::size_t n : sizes) {
-            CAPTURE(threshold);
-            CAPTURE(n);
-            std::vector<std::uint32_t> draws(n);
-            for (auto& d : draws) {
-                const std::uint64_t pick = gen.below(8);
-                d = pick == 0   ? 0u
-                    : pick == 1 ? 0xFFFFFFFFu
-                    : pick == 2 ? threshold
-                    : pick == 3 ? threshold - 1u  // wraps at 0: 2^32 − 1
-                                : static_cast<std::uint32_t>(gen.next_u64());
-            }
-            std::vector<float> in(n + 1);
-            for (auto& v : in) v = static_cast<float>(gen.normal());
-            const float* x = in.data() + 1;  // unaligned
-            std::vector<std::uint8_t> want_keep(n);
-            std::vector<float> want_out(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                want_keep[i] = draws[i] < threshold ? 1 : 0;
-                want_out[i] = x[i] * static_cast<float>(want_keep[i]) * scale;
-            }
-            for (Isa isa : supported_isas()) {
-                CAPTURE(isa_name(isa));
-                const auto& k = kernels::dropout_for(isa);
-                std::vector<std::uint8_t> keep(n + 1, 7), mask_only(n + 1, 7);
-                std::vector<float> out(n + 1, -7.f);
-                k.keep_and_apply(draws.data(), threshold, keep.data() + 1, x, scale, out.data(), n);
-                k.keep_and_apply(draws.data(), threshold, mask_only.data() + 1, nullptr, scale, nullptr, n);
-                std::size_t bad = 0;
+        for (std::uint64_t key : keys) {
+            for (std::size_t n : sizes) {
+                CAPTURE(threshold);
+                CAPTURE(key);
+                CAPTURE(n);
+                std::vector<float> in(n + 1);
+                for (auto& v : in) v = static_cast<float>(gen.normal());
+                const float* x = in.data() + 1;  // unaligned
+                std::vector<std::uint8_t> want_keep(n);
+                std::vector<float> want_out(n);
                 for (std::size_t i = 0; i < n; ++i) {
-                    bad += keep[i + 1] != want_keep[i] || mask_only[i + 1] != want_keep[i];
-                    bad += !same_bits(out[i], want_out[i]);
+                    want_keep[i] = kernels::dropout_bits(key, i) < threshold ? 1 : 0;
+                    want_out[i] = x[i] * static_cast<float>(want_keep[i]) * scale;
                 }
-                CHECK(bad == 0);
-                CHECK(keep[0] == 7);  // nothing written before the start
-                CHECK(out[n] == -7.f);  // … or after the end
+                for (Isa isa : supported_isas()) {
+                    CAPTURE(isa_name(isa));
+                    const auto& k = kernels::dropout_for(isa);
+                    std::vector<std::uint8_t> keep(n + 2, 7), mask_only(n + 1, 7);
+                    std::vector<float> out(n + 1, -7.f);
+                    k.draw_and_apply(key, threshold, keep.data() + 1, x, scale, out.data(), n);
+                    k.draw_and_apply(key, threshold, mask_only.data() + 1, nullptr, scale, nullptr, n);
+                    std::size_t bad = 0;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        bad += keep[i + 1] != want_keep[i] || mask_only[i + 1] != want_keep[i];
+                        bad += !same_bits(out[i], want_out[i]);
+                    }
+                    CHECK(bad == 0);
+                    CHECK(keep[0] == 7);      // nothing written before the start
+                    CHECK(keep[n + 1] == 7);  // … or after the end
+                    CHECK(out[n] == -7.f);
+                }
             }
         }
     }
+}
+
+TEST_CASE("Dropout bits: mix32 is lowbias32, and the counter's high half reaches the bits") {
+    // lowbias32's published form, step by step, on a few inputs (a different constant or shift changes these).
+    for (std::uint32_t x : {0u, 1u, 0x12345678u, 0xFFFFFFFFu}) {
+        std::uint32_t h = x;
+        h ^= h >> 16;
+        h *= 0x7feb352dU;
+        h ^= h >> 15;
+        h *= 0x846ca68bU;
+        h ^= h >> 16;
+        CHECK(kernels::mix32(x) == h);
+    }
+    CHECK(kernels::mix32(0) == 0);  // its one fixed point: which is why the key is mixed in before and after
+    // Element i and element i + 2^32 of one sample (a sample that large exists only on paper, but must not repeat).
+    std::size_t same = 0;
+    for (std::uint64_t i = 0; i < 1000; ++i)
+        same += kernels::dropout_bits(7, i) == kernels::dropout_bits(7, i + (1ull << 32));
+    CHECK(same <= 2);
 }

@@ -1,11 +1,11 @@
 // minitorch/kernels/dropout_mask.hpp — Dropout's mask: which elements survive, drawn reproducibly, and applying it.
 // Used by layers/dropout.hpp. Tests: tests/test_dropout.cpp.
 //
-// The mask is drawn per sample (dimension 0 of the input): sample n uses the stream base.stream(n) of a generator
-// `base`, so the mask depends only on the seed and the number of masks drawn before it, never on the thread count.
-// One 64-bit draw decides two elements (its low and high 32-bit halves, in that order), each kept when its half is
-// below round((1 − p)·2^32) — see detail::dropout_threshold for the exact probability. reference::dropout_mask is the
-// plain one-element-at-a-time version of the same rule, kept for the tests.
+// The mask is drawn per sample (dimension 0 of the input): sample n's key is the first draw of base.stream(n) for a
+// generator `base`, and element i of the sample is kept when kernels::dropout_bits(key, i), 32 counter-based random
+// bits, is below round((1 − p)·2^32) — see detail::dropout_threshold for the exact probability. So the mask depends
+// only on the seed and the number of masks drawn before it, never on the thread count or the vector width.
+// reference::dropout_mask is the plain one-element-at-a-time version of the same rule, kept for the tests.
 #pragma once
 
 #include "minitorch/kernels/dropout.hpp"
@@ -69,11 +69,15 @@ void apply_keep_parallel(const T* in, const std::uint8_t* keep, T scale, T* out,
         n, [&](std::size_t b, std::size_t e, std::size_t) { apply_keep(in + b, keep + b, scale, out + b, e - b); });
 }
 
+/// Sample n's key: the first draw of base.stream(n) (random.hpp), independent of every other sample's.
+inline std::uint64_t dropout_key(const Generator& base, std::size_t n) noexcept {
+    return base.stream(n).next_u64();
+}
+
 /// The mask kernel. keep[i] = 1 when element i is kept, 0 when dropped, for `batch` samples of `per_sample` elements
-/// (sample n from base.stream(n), see the top of this file); when x is not null, also y[i] = x[i]·keep[i]·scale.
-/// Samples are split over threads with parallel_for. Within a sample, blocks of 256 elements: 128 draws are split
-/// into 256 32-bit chunks first, then one branch-free, vectorisable loop compares and writes the block's bytes, and
-/// apply_keep computes its y while they are in cache. All pointers address `batch·per_sample` values.
+/// (see the top of this file); when x is not null, also y[i] = x[i]·keep[i]·scale, in the same pass. Samples are
+/// split over threads with parallel_for. float: kernels::dropout().draw_and_apply per sample (the bits, the compare
+/// and the multiply at the ISA's width); double: the plain loop. All pointers address `batch·per_sample` values.
 /// The mask is kept as bytes, not as T scale factors: the backward pass reads a quarter of the memory (float), and a
 /// training step of the MNIST net holds 12 MB less.
 template <class T>
@@ -81,35 +85,22 @@ void dropout_fill(const T* x, T* y, std::uint8_t* keep, std::size_t batch, std::
                   const Generator& base) {
     const std::uint64_t threshold = dropout_threshold(p);
     const T scale = static_cast<T>(1.0 / (1.0 - p));
-    if (threshold > 0xFFFFFFFFull) {  // every chunk is below 2^32: keep all, no draws needed
+    if (threshold > 0xFFFFFFFFull) {  // every 32-bit value is below 2^32: keep all, no bits needed
         std::fill(keep, keep + batch * per_sample, std::uint8_t{1});
         if (x) apply_keep(x, keep, scale, y, batch * per_sample);  // x·1·scale: the bits of x·scale
         return;
     }
+    const auto thr = static_cast<std::uint32_t>(threshold);
     parallel_for(batch, [&](std::size_t begin, std::size_t end, std::size_t) {
-        // Local copies: captured by reference they would be reloaded after every store, which blocks vectorising.
-        const auto thr = static_cast<std::uint32_t>(threshold);
-        const T s = scale;
-        constexpr std::size_t block = 256;  // even, so every block starts on a fresh draw
-        std::uint32_t chunk[block];
         for (std::size_t n = begin; n < end; ++n) {
-            Generator g = base.stream(n);
-            for (std::size_t start = 0; start < per_sample; start += block) {
-                const std::size_t len = std::min(block, per_sample - start);
-                for (std::size_t d = 0; 2 * d < len; ++d) {
-                    const std::uint64_t u = g.next_u64();
-                    chunk[2 * d] = static_cast<std::uint32_t>(u);
-                    chunk[2 * d + 1] = static_cast<std::uint32_t>(u >> 32);
-                }
-                const std::size_t at = n * per_sample + start;
-                std::uint8_t* k = keep + at;
-                if constexpr (std::is_same_v<T, float>) {  // the compare at the width of the ISA in use
-                    kernels::dropout().keep_and_apply(chunk, thr, k, x ? x + at : nullptr, s, x ? y + at : nullptr,
-                                                      len);
-                } else {
-                    for (std::size_t j = 0; j < len; ++j) k[j] = chunk[j] < thr ? 1 : 0;
-                    if (x) apply_keep(x + at, k, s, y + at, len);
-                }
+            const std::uint64_t key = dropout_key(base, n);
+            const std::size_t at = n * per_sample;
+            if constexpr (std::is_same_v<T, float>) {
+                kernels::dropout().draw_and_apply(key, thr, keep + at, x ? x + at : nullptr, scale,
+                                                  x ? y + at : nullptr, per_sample);
+            } else {
+                for (std::size_t i = 0; i < per_sample; ++i) keep[at + i] = kernels::dropout_bits(key, i) < thr ? 1 : 0;
+                if (x) apply_keep(x + at, keep + at, scale, y + at, per_sample);
             }
         }
     });
@@ -133,8 +124,8 @@ void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
 namespace reference {
 
 /// The dropout mask the plain way, one element at a time on one thread, for tests: element i of sample n is kept
-/// (scale 1/(1 − p)) when its 32-bit chunk — the low half of draw i/2 of base.stream(n) for even i, the high half
-/// for odd i — is below detail::dropout_threshold(p), else 0. The fast kernel must give the same mask bit for bit.
+/// (scale 1/(1 − p)) when kernels::dropout_bits(first draw of base.stream(n), i) is below
+/// detail::dropout_threshold(p), else 0. The fast kernel must give the same mask bit for bit.
 template <class T>
 void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
     detail::check_dropout_p(p, "reference::dropout_mask");
@@ -143,13 +134,9 @@ void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
     const std::size_t batch = detail::dropout_batch(mask.shape());
     const std::size_t per_sample = batch ? mask.size() / batch : 0;
     for (std::size_t n = 0; n < batch; ++n) {
-        Generator g = base.stream(n);
-        std::uint64_t draw = 0;
-        for (std::size_t i = 0; i < per_sample; ++i) {
-            if (i % 2 == 0) draw = g.next_u64();
-            const std::uint64_t chunk = i % 2 == 0 ? (draw & 0xFFFFFFFFull) : (draw >> 32);
-            mask[n * per_sample + i] = chunk < threshold ? scale : T(0);
-        }
+        const std::uint64_t key = base.stream(n).next_u64();
+        for (std::size_t i = 0; i < per_sample; ++i)
+            mask[n * per_sample + i] = kernels::dropout_bits(key, i) < threshold ? scale : T(0);
     }
 }
 

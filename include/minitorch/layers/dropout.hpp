@@ -4,9 +4,9 @@
 //   training: y = x·mask, mask = 1/(1 − p) with probability 1 − p, else 0 (so E[y] = x and eval needs no rescaling)
 //   eval:     y = x
 //
-// The mask is drawn per sample from the layer's own generator `base` (kernels/dropout_mask.hpp: sample n from
-// base.stream(n)), and base is advanced by one draw after each mask, so the mask depends only on the seed and the
-// number of masks drawn before it, never on the thread count.
+// The mask is drawn per sample from the layer's own generator `base` (kernels/dropout_mask.hpp: sample n's key from
+// base.stream(n), then counter-based bits per element), and base is advanced by one draw after each mask, so the
+// mask depends only on the seed and the number of masks drawn before it, never on the thread count or the ISA.
 #pragma once
 
 #include "minitorch/kernels/dropout_mask.hpp"

@@ -13,13 +13,25 @@ inline void apply(const float* in, const std::uint8_t* keep, float scale, float*
     for (; i < n; ++i) out[i] = S::mul(S::mul(in[i], S::load_u8(keep + i)), scale);
 }
 
-inline void keep_and_apply(const std::uint32_t* draws, std::uint32_t threshold, std::uint8_t* keep, const float* in,
+inline void draw_and_apply(std::uint64_t key, std::uint32_t threshold, std::uint8_t* keep, const float* in,
                            float scale, float* out, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) keep[i] = draws[i] < threshold ? 1 : 0;
-    if (in) apply(in, keep, scale, out, n);
+    constexpr std::size_t block = 256;  // a multiple of every ISA's lanes, and 2^32 is a multiple of it
+    for (std::size_t start = 0; start < n; start += block) {
+        const std::size_t len = n - start < block ? n - start : block;
+        // The counter's high half is constant within a block: dropout_bits written out with it hoisted.
+        const std::uint32_t salt =
+            static_cast<std::uint32_t>(key >> 32) ^ (static_cast<std::uint32_t>(start >> 32) * 0x9E3779B9U);
+        const std::uint32_t base = static_cast<std::uint32_t>(start) + static_cast<std::uint32_t>(key);
+        std::uint8_t* k = keep + start;
+        for (std::size_t j = 0; j < len; ++j) {
+            const std::uint32_t bits = mix32(mix32(base + static_cast<std::uint32_t>(j)) ^ salt);  // kernels::mix32
+            k[j] = bits < threshold ? 1 : 0;
+        }
+        if (in) apply(in + start, k, scale, out + start, len);
+    }
 }
 
 }  // namespace dropout_detail
 
 inline constexpr ::minitorch::kernels::DropoutKernels dropout_kernels{V::isa, &dropout_detail::apply,
-                                                                      &dropout_detail::keep_and_apply};
+                                                                      &dropout_detail::draw_and_apply};
