@@ -5,6 +5,7 @@
 // Counters, against the two ceilings measured at startup on the same threads (bench/fma_peak.hpp's FMA loop, times
 // the thread count, and bench/bandwidth.hpp's copy bandwidth; printed in the context as peak_GFLOPs and copy_GBps,
 // or given with --peak_gflops=X, --copy_gbps=X):
+//   BM_TrainForward / BM_Evaluate10k   us_per_image: a training-mode forward against evaluation, per image.
 //   BM_TrainStep   GFLOP/s of the convolutions (3 × the forward FLOP) and %peak; epoch_s (469 steps);
 //                  idle_ms: per step, the workers' time outside tasks (wall·(threads − 1) − their busy time, summed
 //                  over the workers), and wait_ms: the calling thread's time waiting for them after its own share.
@@ -49,6 +50,12 @@ std::vector<std::int64_t> random_labels(std::size_t n, std::uint64_t seed) {
     std::vector<std::int64_t> labels(n);
     for (auto& l : labels) l = static_cast<std::int64_t>(gen.below(10));
     return labels;
+}
+
+/// Wall microseconds per image, for a benchmark that handles `images` per iteration.
+benchmark::Counter us_per_image(double images) {
+    return benchmark::Counter(images * 1e-6,
+                              benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 bool starts_with(const std::string& s, const char* prefix) {
@@ -104,6 +111,19 @@ void BM_TrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+/// The forward half of a training step alone (training mode: batch statistics, dropout masks, argmax kept), batch
+/// 128, for issue 14's "evaluation at least as fast per image as training's forward": us_per_image beside
+/// BM_Evaluate10k's.
+void BM_TrainForward(benchmark::State& state) {
+    Generator gen(1);
+    Sequential<float> net = mnist_example::make_net<float>(gen);
+    const Tensor<float> x = random_images(kBatch, 2);
+    net.forward(x);  // warm-up
+    for (auto _ : state) benchmark::DoNotOptimize(net.forward(x).data());
+    state.counters["us_per_image"] = us_per_image(static_cast<double>(kBatch));
+}
+BENCHMARK(BM_TrainForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 /// Eval-mode passes over 10,000 images in batches of range(0): Sequential::infer with range(1) images per thread in a
 /// slice (what evaluate() runs, default 8), or with range(1) = 0 forward (the whole batch through one layer after
 /// another).
@@ -121,6 +141,7 @@ void BM_Evaluate10k(benchmark::State& state) {
         for (std::size_t b = 0; b < batches; ++b) benchmark::DoNotOptimize(pass().data());
     const double flops = conv_flops_per_image(net) * static_cast<double>(batches * batch);
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["us_per_image"] = us_per_image(static_cast<double>(batches * batch));
 }
 BENCHMARK(BM_Evaluate10k)
     ->ArgNames({"batch", "infer_per_thread"})

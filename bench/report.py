@@ -292,6 +292,11 @@ def train_section(out_dir):
                                                    for r in steps.values()]],
             ["workers' idle time per step (ms)", *[fmt(r.counter("BM_TrainStep", "idle_ms"), ".2f")
                                                    for r in steps.values()]],
+            ["training-mode forward, batch 128, per image (µs)",
+             *[fmt(r.counter("BM_TrainForward", "us_per_image"), ".1f") for r in steps.values()]],
+            ["evaluation (infer, 8 per thread) per image (µs)",
+             *[fmt(r.counter("BM_Evaluate10k/batch:128/infer_per_thread:8", "us_per_image"), ".1f")
+               for r in steps.values()]],
             ["caller's wait for the workers per step (ms)", *[fmt(r.counter("BM_TrainStep", "wait_ms"), ".2f")
                                                               for r in steps.values()]],
             *[[label, *[fmt(None if r.ms(name) is None else r.ms(name) / 1e3, ".3f") for r in steps.values()]]
@@ -548,6 +553,13 @@ def write(args):
                 continue
             rows.append([f"#{n.split('/')[1]} {label}, {t} threads, {what}", f"≥ {bound}%", f"{pct:.0f}%",
                          "yes" if pct >= bound else "**no**"])
+    if steps:
+        for t, r in steps.items():
+            fwd = r.counter("BM_TrainForward", "us_per_image")
+            ev = r.counter("BM_Evaluate10k/batch:128/infer_per_thread:8", "us_per_image")
+            if fwd and ev:
+                rows.append([f"evaluation per image / training forward per image, {t} thread" + ("s" if t > 1 else ""),
+                             "≤ 1", f"{ev / fwd:.2f}", "yes" if ev <= fwd else "**no**"])
     rows.append(["peak RSS of a training run", "≤ 200 MB", fmt(rss_mb, ".0f") + (" MB" if rss_mb else ""),
                  "–" if rss_mb is None else ("yes" if rss_mb <= 200 else "**no**")])
     lines += [table(["target", "bound", "this run", "met"], rows, ["l", "r", "r", "l"]), ""]
