@@ -121,23 +121,31 @@ void zero_grad(L& layer) {
 
 // ---- the shared checks, so every layer words its errors the same way ----------------------------------------------
 
-/// Throws invalid_argument "<layer>: expected input <expected>, got <shape>" unless ok.
-inline void check_input(bool ok, const std::string& layer, const std::string& expected, const Shape& got) {
-    if (!ok) throw std::invalid_argument(layer + ": expected input " + expected + ", got " + to_string(got));
+/// Throws invalid_argument "<layer>: expected input <expected>, got <shape>" unless ok. layer and expected: text, or
+/// callables returning it, called only when ok is false (message_text: a passing check builds no string).
+template <class Layer, class Expected>
+void check_input(bool ok, const Layer& layer, const Expected& expected, const Shape& got) {
+    if (!ok)
+        throw std::invalid_argument(message_text(layer) + ": expected input " + message_text(expected) + ", got " +
+                                    to_string(got));
 }
 
 /// For containers (Sequential, Standalone): throws logic_error unless a forward has run (and kept its buffers) since
 /// the container was made, copied or moved.
-inline void check_forwarded(bool forwarded, const std::string& container) {
+template <class Container>
+void check_forwarded(bool forwarded, const Container& container) {
     if (!forwarded)
-        throw std::logic_error(container + ": backward called without a forward before it (call forward(x) first)");
+        throw std::logic_error(message_text(container) +
+                               ": backward called without a forward before it (call forward(x) first)");
 }
 
 /// For containers (Sequential, Standalone): throws invalid_argument unless dy has the shape of the forward's output.
-inline void check_output_grad(const std::string& layer, const Shape& y_shape, const Shape& dy_shape) {
+/// layer: text, or a callable returning it (called only on a mismatch).
+template <class Layer>
+void check_output_grad(const Layer& layer, const Shape& y_shape, const Shape& dy_shape) {
     if (y_shape != dy_shape)
-        throw std::invalid_argument(layer + ": expected gradient of the output's shape " + to_string(y_shape) +
-                                    ", got " + to_string(dy_shape));
+        throw std::invalid_argument(message_text(layer) + ": expected gradient of the output's shape " +
+                                    to_string(y_shape) + ", got " + to_string(dy_shape));
 }
 
 /// Throws invalid_argument when a value given to a setter does not have the parameter's shape.

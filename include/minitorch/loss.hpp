@@ -93,19 +93,22 @@ class MSELoss {
 namespace detail {
 
 /// Checks scores [N, C] (N ≥ min_rows, C ≥ 1) against one label per row, each in [0, C); errors name `who`.
-inline void check_classification(const std::string& who, const Shape& shape, std::span<const std::int64_t> labels,
-                                 std::size_t min_rows = 1) {
+/// who: the loss's name, as text or a callable returning it (message_text: called only when a check fails).
+template <class Who>
+void check_classification(const Who& who_text, const Shape& shape, std::span<const std::int64_t> labels,
+                          std::size_t min_rows = 1) {
+    const auto who = [&] { return message_text(who_text); };
     if (shape.size() != 2 || shape[0] < min_rows || shape[1] == 0)
-        throw std::invalid_argument(who + ": expected input [N, C] with " + (min_rows ? "N, C ≥ 1" : "C ≥ 1") +
+        throw std::invalid_argument(who() + ": expected input [N, C] with " + (min_rows ? "N, C ≥ 1" : "C ≥ 1") +
                                     ", got " + to_string(shape));
     if (labels.size() != shape[0])
-        throw std::invalid_argument(who + ": expected " + std::to_string(shape[0]) +
+        throw std::invalid_argument(who() + ": expected " + std::to_string(shape[0]) +
                                     " labels (one per row of the input " + to_string(shape) + "), got " +
                                     std::to_string(labels.size()));
     const auto classes = static_cast<std::int64_t>(shape[1]);
     for (std::size_t n = 0; n < labels.size(); ++n)
         if (labels[n] < 0 || labels[n] >= classes)
-            throw std::invalid_argument(who + ": label " + std::to_string(labels[n]) + " at index " +
+            throw std::invalid_argument(who() + ": label " + std::to_string(labels[n]) + " at index " +
                                         std::to_string(n) + " is out of range [0, " + std::to_string(classes) + ")");
 }
 
@@ -135,7 +138,7 @@ class NLLLoss {
 
     // log_probs: [N, C], labels: N values in [0, C) → L = −s·Σ_n log_probs[n, label_n],  s = 1/N (mean) or 1 (sum)
     T forward(const Tensor<T>& log_probs, std::span<const std::int64_t> labels) {
-        detail::check_classification(describe(), log_probs.shape(), labels);
+        detail::check_classification([this] { return describe(); }, log_probs.shape(), labels);
         shape_ = log_probs.shape();
         labels_.assign(labels.begin(), labels.end());
         const std::size_t classes = shape_[1];
@@ -182,7 +185,7 @@ class CrossEntropyLoss {
 
     // logits: [N, C], labels: N values in [0, C) → L = −s·Σ_n log_softmax(z)[n, label_n]   (cached: log_softmax(z))
     T forward(const Tensor<T>& logits, std::span<const std::int64_t> labels) {
-        detail::check_classification(describe(), logits.shape(), labels);
+        detail::check_classification([this] { return describe(); }, logits.shape(), labels);
         log_softmax_rows(logits, log_p_);
         labels_.assign(labels.begin(), labels.end());
         const std::size_t classes = logits.dim(1);

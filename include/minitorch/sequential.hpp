@@ -61,6 +61,7 @@ public:
         layers_ = std::move(other.layers_);
         infer_buffers_ = std::move(other.infer_buffers_);
         forwarded_ = false;
+        infer_in_shape_.clear();
         return *this;
     }
 
@@ -72,7 +73,8 @@ public:
         using Held = typename unwrap_standalone<std::decay_t<L>>::type;
         layers_.push_back(std::make_unique<Holder<Held>>(static_cast<Held>(std::forward<L>(layer))));
         layers_.back()->train(is_training());
-        forwarded_ = false;  // the new layer has not run
+        forwarded_ = false;       // the new layer has not run
+        infer_in_shape_.clear();  // infer's output shape must be worked out again
         return *this;
     }
 
@@ -87,6 +89,7 @@ public:
         if (!holder)
             throw std::invalid_argument("Sequential::at(" + std::to_string(index) + "): layer is " +
                                         layers_[index]->describe() + ", not the requested type");
+        infer_in_shape_.clear();  // the caller may replace the layer: infer works out its shapes again
         return holder->layer;
     }
     template <Layer L>
@@ -153,21 +156,29 @@ public:
         if (images_per_thread == 0) throw std::invalid_argument("Sequential::infer: images_per_thread must be ≥ 1");
         if (x.rank() == 0) throw std::invalid_argument("Sequential::infer: expected a batch [N, …], got a scalar");
         const std::size_t N = x.dim(0);
-        const Shape out_shape = output_shape(x.shape());  // checks the shapes (each layer's messages) before any work
-        if (out_shape.empty() || out_shape[0] != N) throw_not_batch_first(N, out_shape);
-        infer_out_.resize(out_shape);
+        // Checks the shapes (each layer's messages) before any work; for the input shape of the previous call (every
+        // batch of an evaluation but the last) the checks passed then, and no Shape is built again.
+        if (infer_in_shape_.empty() || x.shape() != infer_in_shape_) {
+            infer_in_shape_.clear();  // until the checks below have passed
+            infer_out_shape_ = output_shape(x.shape());
+            if (infer_out_shape_.empty() || infer_out_shape_[0] != N) throw_not_batch_first(N, infer_out_shape_);
+            infer_in_shape_ = x.shape();
+        }
+        infer_out_.resize(infer_out_shape_);
         if (N == 0) return infer_out_;  // an empty batch: an empty output of the right shape
         const std::size_t threads = num_threads();
         if (infer_buffers_.size() < 3 * threads) infer_buffers_.resize(3 * threads);
+        if (infer_slice_shapes_.size() < threads) infer_slice_shapes_.resize(threads);
         for (auto& l : layers_) l->reserve_thread_caches(threads);
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             Tensor<T>* buffers = infer_buffers_.data() + 3 * t;  // this thread's: the slice, two to alternate
-            infer_range(x, begin, end, images_per_thread, buffers[0], [&](const Tensor<T>& slice) {
-                const Tensor<T>* cur = &slice;
-                for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
-                    cur = &layer->infer(*cur, cur == &buffers[1] ? buffers[2] : buffers[1], t);
-                return cur;
-            });
+            infer_range(x, begin, end, images_per_thread, buffers[0], infer_slice_shapes_[t],
+                        [&](const Tensor<T>& slice) {
+                            const Tensor<T>* cur = &slice;
+                            for (const auto& layer : layers_)  // the output goes to the buffer not holding the input
+                                cur = &layer->infer(*cur, cur == &buffers[1] ? buffers[2] : buffers[1], t);
+                            return cur;
+                        });
         });
         return infer_out_;
     }
@@ -179,7 +190,7 @@ public:
     const Tensor<T>& backward(const Tensor<T>& dy) {
         if (layers_.empty()) throw std::logic_error("Sequential: backward on an empty container");
         check_forwarded(forwarded_, "Sequential");
-        check_output_grad(describe(), layers_.back()->output().shape(), dy.shape());
+        check_output_grad([this] { return describe(); }, layers_.back()->output().shape(), dy.shape());
         const Tensor<T>* cur = &dy;
         for (std::size_t i = layers_.size(); i-- > 0;) {
             const Tensor<T>& x = i == 0 ? input_ : layers_[i - 1]->output();
@@ -318,13 +329,14 @@ private:
         std::vector<typename L::Cache> thread_caches;  // infer: one cache per thread
     };
 
-    /// infer's loop: images [begin, end) of x, `slice` at a time, copied into `input` and run through the layers by
-    /// run(input) (→ a pointer to the slice's output), whose rows go to their place in infer_out_.
+    /// infer's loop: images [begin, end) of x, `slice` at a time, copied into `input` (of shape slice_shape, this
+    /// thread's) and run through the layers by run(input) (→ a pointer to the slice's output), whose rows go to their
+    /// place in infer_out_.
     template <class Run>
     void infer_range(const Tensor<T>& x, std::size_t begin, std::size_t end, std::size_t slice, Tensor<T>& input,
-                     Run&& run) {
+                     Shape& slice_shape, Run&& run) {
         const std::size_t N = x.dim(0), in_per_image = x.size() / N, out_per_image = infer_out_.size() / N;
-        Shape slice_shape = x.shape();
+        slice_shape.assign(x.shape().begin(), x.shape().end());  // in place: no allocation once sized
         for (std::size_t first = begin; first < end; first += slice) {
             const std::size_t n = std::min(slice, end - first);
             slice_shape[0] = n;
@@ -373,6 +385,8 @@ private:
     Tensor<T> grad_buffers_[2];  // backward's alternating dx buffers (see backward)
     std::vector<Tensor<T>> infer_buffers_;  // infer: per thread, a slice of the input and two activation buffers
     Tensor<T> infer_out_;                   // infer: the whole batch's output
+    std::vector<Shape> infer_slice_shapes_;   // infer: per thread, its slice's shape
+    Shape infer_in_shape_, infer_out_shape_;  // infer: the last input shape that passed the checks, and its output
 };
 
 }  // namespace minitorch

@@ -49,9 +49,10 @@ class Standalone : public L {
     /// dx = ∂⟨y, dy⟩/∂x for the x of the most recent forward (dx assigned, parameter gradients accumulated); valid
     /// until the next backward. No forward before it: std::logic_error; dy not of y's shape: std::invalid_argument.
     const Tensor<T>& backward(const Tensor<T>& dy) {
-        check_forwarded(result_ != Result::none, this->describe());
+        const auto name = [this] { return this->describe(); };
+        check_forwarded(result_ != Result::none, name);
         const Tensor<T>& y = result_ == Result::input ? x_ : y_;
-        check_output_grad(this->describe(), y.shape(), dy.shape());
+        check_output_grad(name, y.shape(), dy.shape());
         L::backward(x_, y, cache_, dy, dx_);
         return dx_;
     }

@@ -37,18 +37,33 @@ inline std::string to_string(const Shape& shape) {
     return s.str();
 }
 
+/// A part of an error message, given as text or as a callable returning it: the callable runs only when the check
+/// fails, so a check that passes builds no string (a steady-state training step allocates nothing; issue 14).
+template <class Text>
+std::string message_text(const Text& text) {
+    if constexpr (std::is_invocable_v<const Text&>)
+        return std::string(text());
+    else
+        return std::string(text);
+}
+
 /// a·b, or throws std::invalid_argument "<what>: <a> · <b> overflows size_t" (for shape and geometry arithmetic).
-inline std::size_t checked_mul(std::size_t a, std::size_t b, const std::string& what) {
+/// what: text, or a callable returning it (see message_text).
+template <class What>
+std::size_t checked_mul(std::size_t a, std::size_t b, const What& what) {
     std::size_t r = 0;
     if (__builtin_mul_overflow(a, b, &r))
-        throw std::invalid_argument(what + ": " + std::to_string(a) + " · " + std::to_string(b) + " overflows size_t");
+        throw std::invalid_argument(message_text(what) + ": " + std::to_string(a) + " · " + std::to_string(b) +
+                                    " overflows size_t");
     return r;
 }
 /// a + b, or throws std::invalid_argument "<what>: <a> + <b> overflows size_t".
-inline std::size_t checked_add(std::size_t a, std::size_t b, const std::string& what) {
+template <class What>
+std::size_t checked_add(std::size_t a, std::size_t b, const What& what) {
     std::size_t r = 0;
     if (__builtin_add_overflow(a, b, &r))
-        throw std::invalid_argument(what + ": " + std::to_string(a) + " + " + std::to_string(b) + " overflows size_t");
+        throw std::invalid_argument(message_text(what) + ": " + std::to_string(a) + " + " + std::to_string(b) +
+                                    " overflows size_t");
     return r;
 }
 
@@ -172,6 +187,18 @@ public:
             shape_ = shape;
             data_.resize(n);
         }
+    }
+    /// The same from the extents themselves (`y.resize({N, O, H, W})`): no Shape is built, and the shape is assigned
+    /// in place, so a tensor whose storage and rank are already large enough (a container's buffer that alternates
+    /// between layers) is resized without allocating.
+    void resize(std::initializer_list<std::size_t> dims) {
+        if (std::equal(dims.begin(), dims.end(), shape_.begin(), shape_.end())) return;
+        std::size_t n = 1;
+        bool overflow = false;
+        for (std::size_t extent : dims) overflow = overflow || __builtin_mul_overflow(n, extent, &n);
+        if (overflow || n > max_tensor_elements<T>) return resize(Shape(dims));  // throws, naming the shape
+        shape_.assign(dims.begin(), dims.end());
+        data_.resize(n);
     }
     /// Same elements, new shape of the same size (like PyTorch's view on a contiguous tensor).
     void reshape(const Shape& shape) {

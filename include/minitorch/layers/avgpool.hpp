@@ -32,7 +32,8 @@ class AvgPool2d : public detail::PoolWindow {
 
     // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = (1/k²) Σ_{i, j < k} x[p, oh·s + i, ow·s + j]
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
-        y.resize(output_shape(x.shape()));
+        const auto d = output_dims(x.shape());
+        y.resize({d[0], d[1], d[2], d[3]});
         parallel_for(x.dim(0) * x.dim(1),
                      [&](std::size_t begin, std::size_t end, std::size_t) { pool_planes(x, y, begin, end); });
         return y;

@@ -75,12 +75,7 @@ class BatchNorm : public TrainingMode, public BatchNormParameters<BatchNorm<T, D
     }
 
     Shape output_shape(const Shape& in) const {
-        const std::string c = std::to_string(opt_.features);
-        if constexpr (Dims == 2)
-            check_input(in.size() == 4 && in[1] == opt_.features, describe(), "[N, " + c + ", H, W]", in);
-        else
-            check_input((in.size() == 2 || in.size() == 3) && in[1] == opt_.features, describe(),
-                        "[N, " + c + "] or [N, " + c + ", L]", in);
+        check_shape(in);
         return in;
     }
 
@@ -100,7 +95,8 @@ class BatchNorm : public TrainingMode, public BatchNormParameters<BatchNorm<T, D
     //   eval:     y = (x − running_mean)·scale + β, scale = γ/√(running_var + eps)
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache& cache) {
         check_parameters(false);
-        y.resize(output_shape(x.shape()));
+        check_shape(x.shape());
+        y.resize(x.shape());
         const auto runs = kernels::ChannelRuns::of(x.dim(0), opt_.features, spatial_size(x.shape()));
         cache.batch_stats = is_training();
         if (!is_training()) {
@@ -169,6 +165,17 @@ class BatchNorm : public TrainingMode, public BatchNormParameters<BatchNorm<T, D
     }
 
   private:
+    /// Throws unless in is [N, C, H, W] (BatchNorm2d) or [N, C] / [N, C, L] (BatchNorm1d); builds no string when it is.
+    void check_shape(const Shape& in) const {
+        const auto name = [this] { return describe(); };
+        const auto c = [this] { return std::to_string(opt_.features); };
+        if constexpr (Dims == 2)
+            check_input(
+                in.size() == 4 && in[1] == opt_.features, name, [&] { return "[N, " + c() + ", H, W]"; }, in);
+        else
+            check_input((in.size() == 2 || in.size() == 3) && in[1] == opt_.features, name,
+                        [&] { return "[N, " + c() + "] or [N, " + c() + ", L]"; }, in);
+    }
     static std::size_t spatial_size(const Shape& s) {
         std::size_t n = 1;
         for (std::size_t d = 2; d < s.size(); ++d) n *= s[d];

@@ -27,11 +27,13 @@
 #include "minitorch/kernels/matrix.hpp"
 #include "minitorch/kernels/parallel.hpp"
 #include "minitorch/layer.hpp"
+#include "minitorch/layers/conv2d_options.hpp"
 #include "minitorch/layers/weighted.hpp"
 #include "minitorch/random.hpp"
 #include "minitorch/tensor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -39,18 +41,6 @@
 #include <vector>
 
 namespace minitorch {
-
-/// Give `kernel` for a square kernel, or `kernel_h` and `kernel_w` for a rectangular one (not both, unless they agree).
-struct Conv2dOptions {
-    std::size_t in = 0;        ///< in_channels
-    std::size_t out = 0;       ///< out_channels
-    std::size_t kernel = 0;    ///< square kernel size (0: use kernel_h × kernel_w)
-    std::size_t kernel_h = 0;  ///< kernel height (rectangular kernels)
-    std::size_t kernel_w = 0;  ///< kernel width (rectangular kernels)
-    std::size_t stride = 1;    ///< same stride along H and W
-    std::size_t padding = 0;   ///< zero padding on every side
-    bool bias = true;
-};
 
 template <class T>
 class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
@@ -62,7 +52,8 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
     using scalar_type = T;
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw.
-    explicit Conv2d(Conv2dOptions options, Generator& gen = default_generator()) : opt_(normalise(options)) {
+    explicit Conv2d(Conv2dOptions options, Generator& gen = default_generator())
+        : opt_(detail::normalise_conv2d_options<T>(options)) {
         this->init_parameters({opt_.out, opt_.in, opt_.kernel_h, opt_.kernel_w}, opt_.bias,
                               opt_.in * opt_.kernel_h * opt_.kernel_w, gen);
     }
@@ -84,22 +75,8 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
 
     /// [N, in, H, W] → [N, out, (H + 2p − kh)/s + 1, (W + 2p − kw)/s + 1]; needs H + 2p ≥ kh, W + 2p ≥ kw, H, W ≥ 1.
     Shape output_shape(const Shape& in) const {
-        const std::size_t min_h = min_extent(opt_.kernel_h), min_w = min_extent(opt_.kernel_w);
-        const bool ok = in.size() == 4 && in[1] == opt_.in && in[2] >= min_h && in[3] >= min_w;
-        check_input(ok, describe(),
-                    "[N, " + std::to_string(opt_.in) + ", H, W] with " +
-                        (min_h == min_w ? "H, W ≥ " + std::to_string(min_h)
-                                        : "H ≥ " + std::to_string(min_h) + ", W ≥ " + std::to_string(min_w)),
-                    in);
-        // Every size below must fit in size_t: the padded image, the output, and im2col's [C·kh·kw, outH·outW].
-        const std::string what = describe() + " on input " + to_string(in);
-        checked_add(in[2], 2 * opt_.padding, what + ": padded height H + 2·padding");
-        checked_add(in[3], 2 * opt_.padding, what + ": padded width W + 2·padding");
-        const ConvGeometry g = geometry(in);
-        const std::size_t L = checked_mul(g.out_h(), g.out_w(), what + ": output positions outH·outW");
-        checked_mul(g.col_rows(), L, what + ": im2col size C·kh·kw·outH·outW");
-        checked_mul(checked_mul(in[0], opt_.out, what + ": output size N·out"), L, what + ": output size N·out·outH·outW");
-        return {in[0], opt_.out, g.out_h(), g.out_w()};
+        const auto d = output_dims(in);
+        return {d[0], d[1], d[2], d[3]};
     }
 
     struct Cache {};  // backward recomputes col from x (see the top of this file)
@@ -107,7 +84,8 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
     // x: [N, C, H, W] → y: [N, O, outH, outW].   per image: col = im2col(x_n), Y_n = W·col + b·1ᵀ
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         check_parameters(false);
-        y.resize(output_shape(x.shape()));
+        const auto dims = output_dims(x.shape());
+        y.resize({dims[0], dims[1], dims[2], dims[3]});
         const ConvGeometry g = geometry(x.shape());
         const std::size_t N = x.dim(0), O = opt_.out, L = g.col_cols(), image = g.channels * g.height * g.width;
         const bool needs_col = !conv_forward_implicit_applies<T>(g) && !g.is_identity();
@@ -128,14 +106,13 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         const std::size_t image = g.channels * g.height * g.width;
         dx.resize(x.shape());
         ensure_thread_partials();
-        const Shape dw_shape{O, K}, db_shape{opt_.bias ? O : 0};
         parallel_for(N, [&](std::size_t begin, std::size_t end, std::size_t t) {
             T* col = g.is_identity() ? nullptr : detail::thread_scratch<detail::ConvCol, T>(K * L);  // [K, L]
             Tensor<T>& dw = dw_partial_[t];
             Tensor<T>& db = db_partial_[t];
-            dw.resize(dw_shape);
+            dw.resize({O, K});
             dw.zero();
-            db.resize(db_shape);
+            db.resize({opt_.bias ? O : 0});
             db.zero();
             const auto W = matrix(weight_.data(), O, K), dW = matrix(dw.data(), O, K);
             for (std::size_t n = begin; n < end; ++n) {
@@ -171,28 +148,30 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
     const Conv2dOptions& options() const noexcept { return opt_; }
 
   private:
-    static Conv2dOptions normalise(Conv2dOptions o) {
-        if (o.in == 0 || o.out == 0)
-            throw std::invalid_argument("Conv2d: in and out channels must be positive, got in=" + std::to_string(o.in) +
-                                        ", out=" + std::to_string(o.out));
-        if (o.kernel != 0) {
-            if ((o.kernel_h != 0 && o.kernel_h != o.kernel) || (o.kernel_w != 0 && o.kernel_w != o.kernel))
-                throw std::invalid_argument("Conv2d: kernel=" + std::to_string(o.kernel) + " conflicts with kernel_h=" +
-                                            std::to_string(o.kernel_h) + ", kernel_w=" + std::to_string(o.kernel_w) +
-                                            "; give either kernel or kernel_h and kernel_w");
-            o.kernel_h = o.kernel_w = o.kernel;
-        } else if (o.kernel_h == 0 || o.kernel_w == 0) {
-            throw std::invalid_argument(
-                "Conv2d: kernel size must be positive (give kernel, or kernel_h and kernel_w), got kernel_h=" +
-                std::to_string(o.kernel_h) + ", kernel_w=" + std::to_string(o.kernel_w));
-        }
-        if (o.kernel_h == o.kernel_w) o.kernel = o.kernel_h;
-        if (o.stride == 0) throw std::invalid_argument("Conv2d: stride must be positive, got 0");
-        // 2·padding wrapping around to a small number would silently drop the padding (1 << 63 became 0); the
-        // weight's element count must fit too.
-        checked_mul(2, o.padding, "Conv2d: padding " + std::to_string(o.padding) + " is too large: 2·padding");
-        check_parameter_size<T>("Conv2d", "weight", {o.out, o.in, o.kernel_h, o.kernel_w});
-        return o;
+    /// output_shape's checks and extents, with no string or Shape built unless a check fails (a steady-state step
+    /// allocates nothing).
+    std::array<std::size_t, 4> output_dims(const Shape& in) const {
+        const std::size_t min_h = min_extent(opt_.kernel_h), min_w = min_extent(opt_.kernel_w);
+        const bool ok = in.size() == 4 && in[1] == opt_.in && in[2] >= min_h && in[3] >= min_w;
+        check_input(
+            ok, [this] { return describe(); },
+            [&] {
+                return "[N, " + std::to_string(opt_.in) + ", H, W] with " +
+                       (min_h == min_w ? "H, W ≥ " + std::to_string(min_h)
+                                       : "H ≥ " + std::to_string(min_h) + ", W ≥ " + std::to_string(min_w));
+            },
+            in);
+        // Every size below must fit in size_t: the padded image, the output, and im2col's [C·kh·kw, outH·outW].
+        const auto what = [&](const char* part) {
+            return [&, part] { return describe() + " on input " + to_string(in) + ": " + part; };
+        };
+        checked_add(in[2], 2 * opt_.padding, what("padded height H + 2·padding"));
+        checked_add(in[3], 2 * opt_.padding, what("padded width W + 2·padding"));
+        const ConvGeometry g = geometry(in);
+        const std::size_t L = checked_mul(g.out_h(), g.out_w(), what("output positions outH·outW"));
+        checked_mul(g.col_rows(), L, what("im2col size C·kh·kw·outH·outW"));
+        checked_mul(checked_mul(in[0], opt_.out, what("output size N·out")), L, what("output size N·out·outH·outW"));
+        return {in[0], opt_.out, g.out_h(), g.out_w()};
     }
 
     /// Smallest image extent along an axis for a kernel of size k: H + 2p ≥ k and H ≥ 1.

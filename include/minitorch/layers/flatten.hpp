@@ -25,16 +25,13 @@ class Flatten : public TrainingMode {
     std::string describe() const { return "Flatten()"; }
 
     /// [N, d1, …, dk] (k ≥ 1) → [N, d1·…·dk].
-    Shape output_shape(const Shape& in) const {
-        check_input(in.size() >= 2, describe(), "[N, ...] of rank ≥ 2", in);
-        return {in[0], std::accumulate(in.begin() + 1, in.end(), std::size_t{1}, std::multiplies<>{})};
-    }
+    Shape output_shape(const Shape& in) const { return {in[0], features(in)}; }
 
     struct Cache {};  // backward needs only x's shape
 
     // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
-        y.resize(output_shape(x.shape()));
+        y.resize({x.dim(0), features(x.shape())});  // no Shape built: a steady-state step allocates nothing
         std::copy(x.begin(), x.end(), y.begin());
         return y;
     }
@@ -46,6 +43,14 @@ class Flatten : public TrainingMode {
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
+
+  private:
+    /// d1·…·dk of [N, d1, …, dk], after checking the rank.
+    std::size_t features(const Shape& in) const {
+        check_input(
+            in.size() >= 2, [this] { return describe(); }, "[N, ...] of rank ≥ 2", in);
+        return std::accumulate(in.begin() + 1, in.end(), std::size_t{1}, std::multiplies<>{});
+    }
 };
 
 }  // namespace minitorch

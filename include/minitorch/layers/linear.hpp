@@ -38,7 +38,7 @@ public:
     }
 
     Shape output_shape(const Shape& in) const {
-        check_input(in.size() == 2 && in[1] == opt_.in, describe(), "[N, " + std::to_string(opt_.in) + "]", in);
+        check_shape(in);
         return {in[0], opt_.out};
     }
 
@@ -49,7 +49,8 @@ public:
     // the whole batch's (Sequential::infer).
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         check_parameters(false);
-        y.resize(output_shape(x.shape()));
+        check_shape(x.shape());
+        y.resize({x.dim(0), opt_.out});
         const std::size_t n = x.dim(0);
         auto Y = y.matrix(n, opt_.out);
         Y.noalias() = x.matrix(n, opt_.in) * weight_.matrix(opt_.out, opt_.in).transpose();
@@ -73,6 +74,12 @@ public:
     const LinearOptions& options() const noexcept { return opt_; }
 
 private:
+  /// Throws unless in is [N, in]; builds no string when it is.
+  void check_shape(const Shape& in) const {
+      check_input(
+          in.size() == 2 && in[1] == opt_.in, [this] { return describe(); },
+          [this] { return "[N, " + std::to_string(opt_.in) + "]"; }, in);
+  }
     /// The options, refused when a feature count is 0 or the weight [out, in] cannot exist (checked before the weight
     /// is allocated: 2^32 × 2^32 used to wrap around to an empty weight).
     static LinearOptions checked(LinearOptions o) {

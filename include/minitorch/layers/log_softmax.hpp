@@ -45,7 +45,7 @@ class LogSoftmax : public TrainingMode {
     std::string describe() const { return "LogSoftmax(dim=1)"; }
 
     Shape output_shape(const Shape& in) const {
-        check_input(in.size() == 2 && in[1] >= 1, describe(), "[N, C] with C ≥ 1", in);
+        check_shape(in);
         return in;
     }
 
@@ -53,7 +53,7 @@ class LogSoftmax : public TrainingMode {
 
     // x: [N, C] → y: [N, C].   y = x − m − log Σ_j exp(x_j − m) per row
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
-        output_shape(x.shape());
+        check_shape(x.shape());
         log_softmax_rows(x, y);
         return y;
     }
@@ -74,6 +74,13 @@ class LogSoftmax : public TrainingMode {
     }
 
     std::vector<ParameterRef<T>> parameters() { return {}; }
+
+  private:
+    /// Throws unless in is [N, C] with C ≥ 1; builds no string when it is.
+    void check_shape(const Shape& in) const {
+        check_input(
+            in.size() == 2 && in[1] >= 1, [this] { return describe(); }, "[N, C] with C ≥ 1", in);
+    }
 };
 
 }  // namespace minitorch

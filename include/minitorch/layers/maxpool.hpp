@@ -44,7 +44,8 @@ class MaxPool2d : public detail::PoolWindow {
 
     // x: [N, C, H, W] → y: [N, C, outH, outW].   y[p, oh, ow] = max_{i, j < k} x[p, oh·s + i, ow·s + j]
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache& cache) {
-        y.resize(output_shape(x.shape()));
+        const auto d = output_dims(x.shape());
+        y.resize({d[0], d[1], d[2], d[3]});
         if (is_training())
             cache.argmax.resize(y.size());
         else

@@ -6,6 +6,7 @@
 #include "minitorch/layer.hpp"
 #include "minitorch/tensor.hpp"
 
+#include <array>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -34,9 +35,16 @@ class PoolWindow : public TrainingMode {
     Window window() const noexcept { return {opt_.kernel, opt_.stride}; }
     /// [N, C, H, W] → [N, C, (H − k)/s + 1, (W − k)/s + 1], needs H, W ≥ k.
     Shape output_shape(const Shape& in) const {
+        const auto d = output_dims(in);
+        return {d[0], d[1], d[2], d[3]};
+    }
+    /// The extents of output_shape, building no Shape or string unless the check fails (for forward: a
+    /// steady-state step allocates nothing).
+    std::array<std::size_t, 4> output_dims(const Shape& in) const {
         const std::size_t k = opt_.kernel, s = opt_.stride;
-        check_input(in.size() == 4 && in[2] >= k && in[3] >= k, describe(),
-                    "[N, C, H, W] with H, W ≥ " + std::to_string(k), in);
+        check_input(
+            in.size() == 4 && in[2] >= k && in[3] >= k, [this] { return describe(); },
+            [k] { return "[N, C, H, W] with H, W ≥ " + std::to_string(k); }, in);
         return {in[0], in[1], (in[2] - k) / s + 1, (in[3] - k) / s + 1};
     }
     /// The options with the stride resolved (never 0).
