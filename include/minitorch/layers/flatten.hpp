@@ -25,13 +25,17 @@ class Flatten : public TrainingMode {
     std::string describe() const { return "Flatten()"; }
 
     /// [N, d1, …, dk] (k ≥ 1) → [N, d1·…·dk].
-    Shape output_shape(const Shape& in) const { return {in[0], features(in)}; }
+    Shape output_shape(const Shape& in) const {
+        const std::size_t f = features(in);  // checks the rank before in[0] is read
+        return {in[0], f};
+    }
 
     struct Cache {};  // backward needs only x's shape
 
     // x: [N, d1, …] → y: [N, d1·…].   y[n, f] = x[n, …] with f the row-major index of (d1, …) — a copy, same order
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
-        y.resize({x.dim(0), features(x.shape())});  // no Shape built: a steady-state step allocates nothing
+        const std::size_t f = features(x.shape());  // checks the rank before dim(0) is read
+        y.resize({x.dim(0), f});                     // no Shape built: a steady-state step allocates nothing
         std::copy(x.begin(), x.end(), y.begin());
         return y;
     }
