@@ -29,6 +29,10 @@ STEPS_PER_EPOCH = 469  # ceil(60000 / 128)
 # ---- compile time -------------------------------------------------------------------------------------------------
 
 def compile_time(args):
+    """Times the compiler on each source with the build's own command line for the first one (from
+    compile_commands.json), `--rounds` times in alternating order (source 1, 2, …, then again), so that a change in
+    the machine's load hits every file alike; writes every time, the medians and, with --baseline, each median over
+    the baseline's."""
     db_path = os.path.join(args.build_dir, "compile_commands.json")
     if not os.path.exists(db_path):
         sys.exit(f"report.py: {db_path} missing: configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON")
@@ -38,31 +42,42 @@ def compile_time(args):
     if entry is None:
         sys.exit(f"report.py: {args.sources[0]} is not in {db_path} (is its target enabled in this build?)")
     argv = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
-    results = []
+    sources = list(args.sources) + ([args.baseline] if args.baseline and args.baseline not in args.sources else [])
+    times = {src: [] for src in sources}
+    commands = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for source in args.sources:
-            cmd = []
-            skip = False
-            for i, a in enumerate(argv):
-                if skip:
-                    skip = False
-                    continue
-                if a == "-o":
-                    cmd += ["-o", os.path.join(tmp, "probe.o")]
-                    skip = True
-                elif os.path.abspath(os.path.join(entry["directory"], a)) == first:
-                    cmd.append(os.path.abspath(source))
-                else:
-                    cmd.append(a)
-            start = time.perf_counter()
-            done = subprocess.run(cmd, cwd=entry["directory"], capture_output=True, text=True)
-            seconds = time.perf_counter() - start
-            if done.returncode != 0:
-                sys.exit(f"report.py: compiling {source} failed:\n{done.stderr}")
-            shown = " ".join(cmd).replace(os.path.join(tmp, "probe.o"), "/tmp/probe.o").replace(REPO + "/", "")
-            results.append(dict(file=source, seconds=seconds, command=shown))
-            print(f"  {source}: {seconds:.1f} s")
-    json.dump(dict(entries=results), open(args.out, "w"), indent=1)
+        for r in range(args.rounds):
+            for source in sources:
+                cmd = []
+                skip = False
+                for a in argv:
+                    if skip:
+                        skip = False
+                        continue
+                    if a == "-o":
+                        cmd += ["-o", os.path.join(tmp, "probe.o")]
+                        skip = True
+                    elif os.path.abspath(os.path.join(entry["directory"], a)) == first:
+                        cmd.append(os.path.abspath(source))
+                    else:
+                        cmd.append(a)
+                start = time.perf_counter()
+                done = subprocess.run(cmd, cwd=entry["directory"], capture_output=True, text=True)
+                seconds = time.perf_counter() - start
+                if done.returncode != 0:
+                    sys.exit(f"report.py: compiling {source} failed:\n{done.stderr}")
+                commands[source] = " ".join(cmd).replace(os.path.join(tmp, "probe.o"), "/tmp/probe.o").replace(
+                    REPO + "/", "")
+                times[source].append(seconds)
+                print(f"  round {r + 1}: {source}: {seconds:.1f} s")
+    results = []
+    base = statistics.median(times[args.baseline]) if args.baseline else None
+    for source in sources:
+        med = statistics.median(times[source])
+        results.append(dict(file=source, seconds=med, rounds=times[source], command=commands[source],
+                            ratio=None if base is None else med / base))
+        print(f"{source}: median {med:.1f} s" + ("" if base is None else f", {med / base:.2f}× the baseline"))
+    json.dump(dict(entries=results, baseline=args.baseline, rounds=args.rounds), open(args.out, "w"), indent=1)
 
 
 # ---- reading Google Benchmark JSON --------------------------------------------------------------------------------
@@ -440,10 +455,15 @@ def compile_section(out_dir):
     if not os.path.exists(path):
         return lines + ["(not measured in this run)", ""]
     d = json.load(open(path))
-    rows = [[f"`{e['file']}`", f"{e['seconds']:.1f}"] for e in d["entries"]]
-    lines += ["The compiler run once on each file, alone, with the build's flags (the command line of "
-              "examples/mnist/mnist.cpp from compile_commands.json; bench/compile_probe.cpp includes only "
-              "`<minitorch/minitorch.hpp>`):", "", table(["file", "seconds"], rows), ""]
+    rounds = d.get("rounds", 1)
+    rows = [[f"`{e['file']}`", f"{e['seconds']:.1f}", " / ".join(f"{t:.1f}" for t in e.get("rounds", [e["seconds"]])),
+             "1" if e["file"] == d.get("baseline") else fmt(e.get("ratio"), ".2f")] for e in d["entries"]]
+    lines += [f"The compiler on each file with the build's flags (the command line of examples/mnist/mnist.cpp from "
+              f"compile_commands.json), {rounds} alternating round{'s' if rounds > 1 else ''}, medians; "
+              "bench/compile_probe.cpp includes only `<minitorch/minitorch.hpp>`, bench/compile/readme_model.cpp is "
+              "the README's model in a few lines as a program, bench/compile/eigen_baseline.cpp includes "
+              "`<Eigen/Dense>` and `<iostream>` and multiplies two matrices:", "",
+              table(["file", "seconds (median)", "rounds", "× baseline"], rows), ""]
     if d["entries"]:
         lines += ["    " + d["entries"][0]["command"], ""]
     return lines
@@ -580,6 +600,8 @@ def main():
     c = sub.add_parser("compile-time", help="time the compiler on each source")
     c.add_argument("--build-dir", required=True)
     c.add_argument("--out", required=True)
+    c.add_argument("--rounds", type=int, default=1, help="alternating rounds; medians are reported")
+    c.add_argument("--baseline", help="a source every median is divided by (also timed)")
     c.add_argument("sources", nargs="+")
     w = sub.add_parser("write", help="write the Markdown report")
     w.add_argument("--out-dir", required=True)
