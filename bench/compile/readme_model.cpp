@@ -10,7 +10,8 @@ using namespace minitorch;
 int main() {
     Generator gen(1);
     Sequential<float> net(Conv2d<float>({.in = 1, .out = 8, .kernel = 3}, gen), ReLU<float>(),
-                          MaxPool2d<float>({.kernel = 2}), Flatten<float>(), Linear<float>({.in = 8 * 13 * 13, .out = 10}, gen));
+                          MaxPool2d<float>({.kernel = 2}), Flatten<float>(),
+                          Linear<float>({.in = 8 * 13 * 13, .out = 10}, gen));
     SGD<float> opt(net.parameters(), {.lr = 0.01, .momentum = 0.9});
     CrossEntropyLoss<float> loss;
     Tensor<float> x({4, 1, 28, 28});
