@@ -50,19 +50,27 @@ inline bool take_threads(std::vector<char*>& args, const char* program) {
     return true;
 }
 
+/// Takes "--<name>=X" into `value` (given = true) when present. Returns false (after saying why on stderr) when X is
+/// not a positive `what` ("number", "number of GB/s").
+inline bool take_positive(std::vector<char*>& args, const char* program, const char* name, const char* what,
+                          double& value, bool& given) {
+    const std::string flag = take_flag(args, name);
+    given = !flag.empty();
+    if (!given) return true;
+    value = std::strtod(flag.c_str(), nullptr);
+    if (value > 0) return true;
+    std::cerr << program << ": --" << name << " must be a positive " << what << ", got '" << flag << "'\n";
+    return false;
+}
+
 /// Takes "--peak_gflops=X" into `gflops`, or measures the FMA peak (fma_peak.hpp: one thread's, times the thread
 /// count; call after take_threads), and records it in the context as peak_gflops with where it came from. Returns
 /// false (after saying why on stderr) when X is not a positive number.
 inline bool take_peak(std::vector<char*>& args, const char* program, double& gflops) {
-    const std::string flag = take_flag(args, "peak_gflops");
+    bool given = false;
+    if (!take_positive(args, program, "peak_gflops", "number", gflops, given)) return false;
     std::string source = "--peak_gflops";
-    if (!flag.empty()) {
-        gflops = std::strtod(flag.c_str(), nullptr);
-        if (!(gflops > 0)) {
-            std::cerr << program << ": --peak_gflops must be a positive number, got '" << flag << "'\n";
-            return false;
-        }
-    } else {
+    if (!given) {
         const double one = fma_peak::measure_single_thread_gflops();
         const std::size_t threads = minitorch::num_threads();
         gflops = one * static_cast<double>(threads);
@@ -79,17 +87,10 @@ inline bool take_peak(std::vector<char*>& args, const char* program, double& gfl
 /// (bandwidth::measure_gbps; call after take_threads), and records it in the context as copy_GBps. Returns false
 /// (after saying why on stderr) when X is not a positive number.
 inline bool take_copy_bandwidth(std::vector<char*>& args, const char* program, double& gbps) {
-    const std::string flag = take_flag(args, "copy_gbps");
-    if (!flag.empty()) {
-        gbps = std::strtod(flag.c_str(), nullptr);
-        if (!(gbps > 0)) {
-            std::cerr << program << ": --copy_gbps must be a positive number of GB/s, got '" << flag << "'\n";
-            return false;
-        }
-    } else {
-        gbps = bandwidth::measure_gbps(bandwidth::Kind::copy);
-    }
-    benchmark::AddCustomContext("copy_GBps", std::to_string(gbps) + (flag.empty() ? " (measured at startup)" : ""));
+    bool given = false;
+    if (!take_positive(args, program, "copy_gbps", "number of GB/s", gbps, given)) return false;
+    if (!given) gbps = bandwidth::measure_gbps(bandwidth::Kind::copy);
+    benchmark::AddCustomContext("copy_GBps", std::to_string(gbps) + (given ? "" : " (measured at startup)"));
     return true;
 }
 

@@ -124,7 +124,7 @@ void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
 namespace reference {
 
 /// The dropout mask the plain way, one element at a time on one thread, for tests: element i of sample n is kept
-/// (scale 1/(1 − p)) when kernels::dropout_bits(first draw of base.stream(n), i) is below
+/// (scale 1/(1 − p)) when kernels::dropout_bits(detail::dropout_key(base, n), i) is below
 /// detail::dropout_threshold(p), else 0. The fast kernel must give the same mask bit for bit.
 template <class T>
 void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
@@ -134,7 +134,7 @@ void dropout_mask(Tensor<T>& mask, double p, const Generator& base) {
     const std::size_t batch = detail::dropout_batch(mask.shape());
     const std::size_t per_sample = batch ? mask.size() / batch : 0;
     for (std::size_t n = 0; n < batch; ++n) {
-        const std::uint64_t key = base.stream(n).next_u64();
+        const std::uint64_t key = detail::dropout_key(base, n);
         for (std::size_t i = 0; i < per_sample; ++i)
             mask[n * per_sample + i] = kernels::dropout_bits(key, i) < threshold ? scale : T(0);
     }

@@ -24,7 +24,8 @@ struct Conv2dOptions {
 
 namespace detail {
 
-/// The options with kernel, kernel_h and kernel_w resolved, for a Conv2d<T>; throws std::invalid_argument naming the bad option.
+/// The options with kernel, kernel_h and kernel_w resolved, for a Conv2d<T>; throws std::invalid_argument naming the
+/// bad option.
 template <class T>
 Conv2dOptions normalise_conv2d_options(Conv2dOptions o) {
     if (o.in == 0 || o.out == 0)
