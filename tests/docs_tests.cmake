@@ -21,6 +21,6 @@ add_custom_command(
   VERBATIM)
 
 add_executable(test_custom_layer_tutorial ${minitorch_tutorial_source})
-target_link_libraries(test_custom_layer_tutorial PRIVATE minitorch::minitorch minitorch_doctest_main
+target_link_libraries(test_custom_layer_tutorial PRIVATE minitorch::compiled minitorch_doctest_main
                                                          minitorch_project_options)
 doctest_discover_tests(test_custom_layer_tutorial TEST_PREFIX "test_custom_layer_tutorial: ")

@@ -65,8 +65,11 @@ struct BatchNormKernels {
 
 }  // namespace minitorch::kernels
 
+MINITORCH_DECLARE_KERNEL_TABLES(BatchNormKernels, batchnorm_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_BATCHNORM_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/batchnorm.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch::kernels {
 

@@ -54,8 +54,11 @@ struct DropoutKernels {
 
 }  // namespace minitorch::kernels
 
+MINITORCH_DECLARE_KERNEL_TABLES(DropoutKernels, dropout_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_DROPOUT_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/dropout.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch::kernels {
 

@@ -18,8 +18,11 @@ struct ElementwiseKernels {
 };
 }  // namespace minitorch::kernels
 
+MINITORCH_DECLARE_KERNEL_TABLES(ElementwiseKernels, elementwise_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_ELEMENTWISE_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/elementwise.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch::kernels {
 /// The elementwise kernels of `isa` (which this build must contain).

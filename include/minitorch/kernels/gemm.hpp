@@ -168,8 +168,11 @@ struct GemmKernels {
 
 }  // namespace minitorch
 
+MINITORCH_DECLARE_KERNEL_TABLES(GemmKernels, gemm_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_GEMM_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/gemm.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch {
 

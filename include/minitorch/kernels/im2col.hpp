@@ -148,8 +148,11 @@ struct Im2colKernels {
 
 }  // namespace minitorch
 
+MINITORCH_DECLARE_KERNEL_TABLES(Im2colKernels, im2col_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_IM2COL_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/im2col.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch {
 

@@ -29,8 +29,11 @@ struct PoolKernels {
 
 }  // namespace minitorch::kernels
 
+MINITORCH_DECLARE_KERNEL_TABLES(PoolKernels, pool_kernels)
+#if !defined(MINITORCH_COMPILED_LIB) || defined(MINITORCH_COMPILING_POOL_KERNELS)
 #define MINITORCH_KERNEL_BODY "minitorch/kernels/body/pool.inl"
 #include "minitorch/kernels/simd/for_each_isa.hpp"
+#endif
 
 namespace minitorch::kernels {
 

@@ -214,7 +214,7 @@ inline void input_grad_of_x(const float* dy, const float* x, XhatParams p, float
 
 }  // namespace batchnorm_detail
 
-inline constexpr ::minitorch::kernels::BatchNormKernels batchnorm_kernels{
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::BatchNormKernels batchnorm_kernels{
     V::isa,
     &batchnorm_detail::shifted_sums,
     &batchnorm_detail::dot_sums_of_x,

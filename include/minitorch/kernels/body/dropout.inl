@@ -33,5 +33,5 @@ inline void draw_and_apply(std::uint64_t key, std::uint32_t threshold, std::uint
 
 }  // namespace dropout_detail
 
-inline constexpr ::minitorch::kernels::DropoutKernels dropout_kernels{V::isa, &dropout_detail::apply,
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::DropoutKernels dropout_kernels{V::isa, &dropout_detail::apply,
                                                                       &dropout_detail::draw_and_apply};

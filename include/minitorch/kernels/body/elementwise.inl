@@ -35,4 +35,4 @@ inline void relu_backward(const float* y, const float* dy, float* dx, std::size_
     for (; i < n; ++i) dx[i] = elementwise_detail::relu_grad<S>(y[i], dy[i]);
 }
 
-inline constexpr ::minitorch::kernels::ElementwiseKernels elementwise_kernels{V::isa, &relu_forward, &relu_backward};
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::ElementwiseKernels elementwise_kernels{V::isa, &relu_forward, &relu_backward};

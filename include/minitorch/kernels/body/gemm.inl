@@ -245,5 +245,5 @@ inline void gemm_nt_dot(std::size_t M, std::size_t N, std::size_t Kd, const floa
                 tails ? tails + (M + n0) * kTerms : nullptr, C + m0 * ldc + n0, ldc, accumulate);
 }
 
-inline constexpr ::minitorch::kernels::GemmKernels gemm_kernels{V::isa,        V::lanes,   &gemm_nn,
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::GemmKernels gemm_kernels{V::isa,        V::lanes,   &gemm_nn,
                                                                 &gemm_nn_rows, &transpose, &gemm_nt_dot};

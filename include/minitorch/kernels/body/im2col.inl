@@ -157,5 +157,5 @@ inline void compact_wide(const float* wide, std::size_t wide_ld, std::size_t O, 
         }
 }
 
-inline constexpr ::minitorch::kernels::Im2colKernels im2col_kernels{V::isa, &im2col_unpadded, &col2im_unpadded,
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::Im2colKernels im2col_kernels{V::isa, &im2col_unpadded, &col2im_unpadded,
                                                                     &compact_wide};

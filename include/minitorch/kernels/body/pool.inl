@@ -45,4 +45,4 @@ inline void max_2x2(const float* x, std::size_t planes, std::size_t H, std::size
 
 }  // namespace pool_detail
 
-inline constexpr ::minitorch::kernels::PoolKernels pool_kernels{V::isa, &pool_detail::max_2x2};
+MINITORCH_KERNEL_TABLE ::minitorch::kernels::PoolKernels pool_kernels{V::isa, &pool_detail::max_2x2};

@@ -1,0 +1,4 @@
+// The compiled part (minitorch::compiled): the batchnorm kernels of every ISA this build targets, compiled once here
+// instead of in every file that includes the header (kernels/simd/select.hpp).
+#define MINITORCH_COMPILING_BATCHNORM_KERNELS 1
+#include "minitorch/kernels/batchnorm.hpp"

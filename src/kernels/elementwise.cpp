@@ -1,0 +1,4 @@
+// The compiled part (minitorch::compiled): the elementwise kernels of every ISA this build targets, compiled once here
+// instead of in every file that includes the header (kernels/simd/select.hpp).
+#define MINITORCH_COMPILING_ELEMENTWISE_KERNELS 1
+#include "minitorch/kernels/elementwise.hpp"
