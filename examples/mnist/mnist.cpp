@@ -7,24 +7,23 @@
 //
 // Prints the model summary, a progress bar per epoch and the notebook's test line after each epoch; writes
 // per-epoch metrics (CSV), a plot of the curves (gnuplot, when installed), a plain log and checkpoints. See
-// docs/mnist.md for the recipe and the results.
+// docs/mnist.md for the recipe and the results. The flags are read in command_line.cpp, checkpoints written in
+// checkpoint.cpp: this file, the training program, compiles without their heavy headers (CLI11, nlohmann-json).
+#include "checkpoint.hpp"
+#include "command_line.hpp"
 #include "mnist_net.hpp"
 
 #include <minitorch/data/mnist.hpp>
-#include <minitorch/io/safetensors.hpp>
+#include <minitorch/io/files.hpp>
 #include <minitorch/kernels/isa.hpp>
 #include <minitorch/optim/scheduler.hpp>
 #include <minitorch/train/loop.hpp>
 #include <minitorch/train/progress.hpp>
 
-#include <CLI/CLI.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -34,36 +33,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace minitorch;
+using mnist_example::check_can_save, mnist_example::load_checkpoint, mnist_example::save_checkpoint;
+using mnist_example::CommandLine, mnist_example::Config, mnist_example::parse_command_line;
 
 namespace {
-
-struct Config {
-    std::string data = "data/mnist";
-    std::size_t epochs = 15;
-    std::size_t batch_size = 128;
-    std::string scheduler = "onecycle";  // onecycle | step | none
-    double lr = 0.01;                    // constant lr (none), initial lr (step)
-    double max_lr = 0.05;                // OneCycle peak
-    double momentum = 0.9;
-    double weight_decay = 0;
-    bool nesterov = false;
-    std::size_t step_size = 5;           // StepLR
-    double gamma = 0.1;                  // StepLR
-    double rotate = 7.0;                 // degrees, training augmentation
-    std::uint64_t seed = 1;
-    std::size_t threads = 1;
-    std::string save, load, csv, plot, log;
-    bool eval_only = false;
-    bool list_isas = false;
-    std::string progress = "auto";       // auto | bar | lines
-};
 
 /// Everything printed goes to stdout and, when --log is given, to the log file (without progress bars); error lines
 /// go to stderr and the log file. A write to the log file that fails (a full disk) throws naming the file and the
@@ -245,27 +225,6 @@ void check_image_size(const MnistDataset& ds) {
                            std::to_string(ds.width) + ", the network needs 28×28 (MNIST)");
 }
 
-/// Refuses a --save location that cannot be written before any data is loaded or any epoch trained, instead of
-/// after the first epoch: creates and removes a trial file under the name save_safetensors gives its temporary file
-/// ("<path>.tmp-<pid>"), so the message is the one a failed save gives
-/// (`<path>: cannot save: cannot create <path>.tmp-<pid>: <reason>`).
-void check_can_save(const std::string& path) {
-    std::string target;
-    try {  // a directory, a device, a FIFO: refused now, not by the save after the first epoch
-        target = files::replace_target(path).string();
-    } catch (const std::runtime_error& e) {
-        throw SafetensorsError(path + ": cannot save: " + e.what());
-    }
-    const std::string tmp = target + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        const int err = errno;
-        throw SafetensorsError(path + ": cannot save: cannot create " + tmp + ": " + std::strerror(err));
-    }
-    ::close(fd);
-    ::unlink(tmp.c_str());
-}
-
 int train_or_evaluate(const Config& cfg, Log& log) {
     if (!cfg.save.empty()) check_can_save(cfg.save);  // main() refused these with --eval-only, --plot without --csv
     if (!cfg.csv.empty()) check_can_write(cfg.csv, csv_temporary(cfg.csv), "metrics file");
@@ -291,7 +250,7 @@ int train_or_evaluate(const Config& cfg, Log& log) {
     log.line(net.summary({1, 28, 28}));
 
     if (!cfg.load.empty()) {
-        load_safetensors(cfg.load, net.parameters());
+        load_checkpoint(cfg.load, net);
         log.line("loaded weights from " + cfg.load);
     }
 
@@ -364,10 +323,7 @@ int train_or_evaluate(const Config& cfg, Log& log) {
             << test.accuracy() << ',' << train.seconds << ',' << test.seconds << '\n';
         csv += row.str();
         if (!cfg.csv.empty()) write_csv(cfg.csv, csv);
-        if (!cfg.save.empty())
-            save_safetensors(cfg.save, net.parameters(),
-                             {{"epoch", std::to_string(epoch)}, {"test_accuracy", fmt("%.4f", test.accuracy())},
-                              {"architecture", "minitorch course MNIST CNN (examples/mnist/mnist_net.hpp)"}});
+        if (!cfg.save.empty()) save_checkpoint(cfg.save, net, epoch, test.accuracy());
     }
     log.line("best test accuracy: " + fmt("%.2f%%", 100 * best));
     if (!cfg.save.empty()) log.line("saved weights to " + cfg.save);
@@ -388,128 +344,12 @@ int run(const Config& cfg) {
     }
 }
 
-/// Flag validators with a one-line reason that names the expected form. (CLI11's Range reports text that is not a
-/// number at all as "not in range", and lets "nan" through.)
-CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
-    return CLI::Validator(
-        [=](std::string& text) -> std::string {
-            std::uint64_t v = 0;
-            const char* end = text.data() + text.size();
-            const auto [stop, ec] = std::from_chars(text.data(), end, v);  // no sign, no exponent, no spaces
-            if (text.empty() || ec != std::errc() || stop != end || v < min || v > max)
-                return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                       ", got '" + text + "'";
-            return {};
-        },
-        "UINT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
-}
-
-/// A finite number in [min, max], or in (min, max] when min_excluded (a factor or peak that must not be 0); the
-/// help text and the message say which.
-CLI::Validator real_number(double min, double max, bool min_excluded = false) {
-    const std::string range = min_excluded ? "above " + fmt("%g", min) + " up to " + fmt("%g", max)
-                                           : "from " + fmt("%g", min) + " to " + fmt("%g", max);
-    return CLI::Validator(
-        [=](std::string& text) -> std::string {
-            double v = 0;
-            const char* end = text.data() + text.size();
-            const auto [stop, ec] = std::from_chars(text.data(), end, v);
-            if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max ||
-                (min_excluded && v == min))
-                return "expected a number " + range + ", got '" + text + "'";
-            return {};
-        },
-        std::string("FLOAT in ") + (min_excluded ? "(" : "[") + fmt("%g", min) + " - " + fmt("%g", max) + "]");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Config cfg;
-    CLI::App app{"Train (or evaluate) the course's MNIST CNN with minitorch.", "mnist"};
-    app.option_defaults()->always_capture_default();
-    app.add_option("--data", cfg.data, "folder with the four MNIST IDX files (scripts/fetch-mnist)");
-    app.add_option("--epochs", cfg.epochs, "training epochs")->check(whole_number(1, 10000));
-    app.add_option("--batch-size", cfg.batch_size, "training batch size")
-        ->check(whole_number(1, 60000));
-    app.add_option("--scheduler", cfg.scheduler, "learning-rate schedule")
-        ->check(CLI::IsMember({"onecycle", "step", "none"}));
-    app.add_option("--lr", cfg.lr, "learning rate (scheduler none/step)")->check(real_number(0, 100));
-    app.add_option("--max-lr", cfg.max_lr, "OneCycle peak learning rate")->check(real_number(0, 100, true));
-    app.add_option("--momentum", cfg.momentum, "SGD momentum (OneCycle cycles it 0.85–0.95)")
-        ->check(real_number(0, 1));
-    app.add_option("--weight-decay", cfg.weight_decay, "SGD weight decay")->check(real_number(0, 1));
-    app.add_flag("--nesterov", cfg.nesterov, "Nesterov momentum");
-    app.add_option("--step-size", cfg.step_size, "StepLR: epochs per step")->check(whole_number(1, 10000));
-    app.add_option("--gamma", cfg.gamma, "StepLR: factor per step")->check(real_number(0, 1, true));
-    app.add_option("--rotate", cfg.rotate, "augmentation: random rotation within ±degrees (0: off)")
-        ->check(real_number(0, 180));
-    app.add_option("--seed", cfg.seed, "seed for initialisation, shuffling, dropout and augmentation")
-        ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
-    app.add_option("--threads", cfg.threads, "threads (1 reproduces the single-threaded numbers exactly)")
-        ->check(whole_number(1, 256));
-    app.add_option("--save", cfg.save, "write the weights (safetensors) after every epoch");
-    app.add_option("--load", cfg.load, "start from these weights (safetensors)")->check(CLI::ExistingFile);
-    app.add_flag("--eval-only", cfg.eval_only, "only evaluate on the test set (with --load)");
-    app.add_option("--csv", cfg.csv, "per-epoch metrics CSV");
-    app.add_option("--plot", cfg.plot, "loss/accuracy curves PNG (needs --csv and gnuplot)");
-    app.add_option("--log", cfg.log, "also write the printed lines (no progress bars) to this file");
-    app.add_option("--progress", cfg.progress, "progress display")->check(CLI::IsMember({"auto", "bar", "lines"}));
-    app.add_flag("--list-isas", cfg.list_isas,
-                 "print the kernel instruction sets this CPU can run (the values MINITORCH_ISA accepts here), "
-                 "one per line, most portable first, and exit");
-    app.footer("Environment: MINITORCH_ISA=scalar|avx2|avx512|neon runs the kernels on that instruction set "
-               "(unset: the best this CPU has; every one gives the same numbers).");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        std::cout << app.help();
-        return 0;
-    } catch (const CLI::ParseError& e) {
-        std::cerr << "mnist: " << e.what() << "\n\n" << app.help();
-        return 2;
-    }
-    if (cfg.list_isas) {
-        for (Isa isa : supported_isas()) std::cout << isa_name(isa) << '\n';
-        return 0;
-    }
-    try {  // an unknown MINITORCH_ISA, or one this CPU lacks, is a usage error (the library's message names both)
-        (void)active_isa();
-    } catch (const std::runtime_error& e) {
-        std::cerr << "mnist: " << e.what() << "\n\n" << app.help();
-        return 2;
-    }
-    if (!fs::is_directory(cfg.data)) {
-        std::cerr << "mnist: --data: folder " << cfg.data << " does not exist (run scripts/fetch-mnist)\n\n"
-                  << app.help();
-        return 2;
-    }
-    const fs::path save_dir = fs::path(cfg.save).parent_path();
-    if (!cfg.save.empty() && !save_dir.empty() && !fs::is_directory(save_dir)) {
-        std::cerr << "mnist: --save: folder " << save_dir.string() << " does not exist (or is not a folder)\n\n"
-                  << app.help();
-        return 2;
-    }
-    if (cfg.eval_only && cfg.load.empty()) {
-        std::cerr << "mnist: --eval-only needs --load <weights.safetensors>\n\n" << app.help();
-        return 2;
-    }
-    // Flags that would be ignored: refused with the reason rather than silently dropped.
-    std::string ignored;
-    for (const char* flag : {"--save", "--csv", "--plot", "--log", "--load"})
-        if (ignored.empty() && app.count(flag) > 0 && app.get_option(flag)->as<std::string>().empty())
-            ignored = std::string(flag) + ": expected a file name, got an empty string";
-    if (ignored.empty() && cfg.eval_only)
-        for (const char* flag : {"--save", "--csv", "--plot"})
-            if (ignored.empty() && app.count(flag) > 0)
-                ignored = std::string("--eval-only trains nothing, so ") + flag +
-                          " would write nothing; drop one of the two";
-    if (ignored.empty() && !cfg.plot.empty() && cfg.csv.empty())
-        ignored = "--plot needs --csv (the curves are drawn from the metrics file)";
-    if (!ignored.empty()) {
-        std::cerr << "mnist: " << ignored << "\n\n" << app.help();
-        return 2;
-    }
+    const CommandLine command_line = parse_command_line(argc, argv, cfg);
+    if (!command_line.run) return command_line.exit_status;
     try {
         return run(cfg);
     } catch (const std::exception& e) {

@@ -11,6 +11,8 @@
 // or are trained with the weights, one per neuron as PyTorch's Linear holds them, and then may drift apart.
 #pragma once
 
+#include "../common/parse_real.hpp"
+
 #include <minitorch/layers/activation.hpp>
 #include <minitorch/layers/linear.hpp>
 #include <minitorch/loss.hpp>
@@ -280,8 +282,7 @@ namespace detail {
 
 inline double parse_number(std::string_view flag, std::string_view text) {
     double v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
+    if (!examples::parse_real(text, v) || !std::isfinite(v))
         throw UsageError(std::string(flag) + ": '" + std::string(text) + "' is not a finite number");
     return v;
 }
