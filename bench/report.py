@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Helpers of scripts/bench.
 
-    report.py compile-time --build-dir build/release --out out/bench/compile.json examples/mnist/mnist.cpp
-                           bench/compile_probe.cpp
-        Times the compiler once on each file, with the command line the build uses for the first file (from the
-        build folder's compile_commands.json), the object written to a temporary folder.
+    report.py compile-time --build-dir build/release --out out/bench/compile.json [--rounds N] [--baseline FILE]
+                           [--rebuild TARGET=SOURCE] examples/mnist/mnist.cpp bench/compile_probe.cpp
+        Times the compiler on each file, with the command line the build uses for the first file (from the build
+        folder's compile_commands.json), the object written to a temporary folder; with and without the compiled
+        part when the build uses it; N alternating rounds, medians, ratios to the baseline.
 
     report.py write --out-dir out/bench --build-dir build/release --doc docs/benchmarks.md [--quick]
         Reads the Google Benchmark JSON files of out/bench (median aggregates; the single run in quick mode),
@@ -28,11 +29,17 @@ STEPS_PER_EPOCH = 469  # ceil(60000 / 128)
 
 # ---- compile time -------------------------------------------------------------------------------------------------
 
+COMPILED_DEFINE = "-DMINITORCH_COMPILED_LIB"
+
+
 def compile_time(args):
     """Times the compiler on each source with the build's own command line for the first one (from
-    compile_commands.json), `--rounds` times in alternating order (source 1, 2, …, then again), so that a change in
-    the machine's load hits every file alike; writes every time, the medians and, with --baseline, each median over
-    the baseline's."""
+    compile_commands.json), `--rounds` times in alternating order (every timing of round 1, then of round 2, …), so
+    that a change in the machine's load hits every file alike. When that command line uses the compiled part
+    (-DMINITORCH_COMPILED_LIB, the project's own build), each minitorch source is timed twice: with it ("compiled")
+    and without it ("header-only"). --rebuild TARGET=SOURCE also times what a developer waits for after an edit:
+    touch SOURCE, then `cmake --build` of TARGET (compile and link). Writes every time, the medians and, with
+    --baseline, each median over the baseline's."""
     db_path = os.path.join(args.build_dir, "compile_commands.json")
     if not os.path.exists(db_path):
         sys.exit(f"report.py: {db_path} missing: configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON")
@@ -42,41 +49,67 @@ def compile_time(args):
     if entry is None:
         sys.exit(f"report.py: {args.sources[0]} is not in {db_path} (is its target enabled in this build?)")
     argv = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
-    sources = list(args.sources) + ([args.baseline] if args.baseline and args.baseline not in args.sources else [])
-    times = {src: [] for src in sources}
+    uses_compiled = COMPILED_DEFINE in argv
+    rebuild = None
+    if args.rebuild:
+        target, sep, source = args.rebuild.partition("=")
+        if not sep or not target or not os.path.exists(source):
+            sys.exit(f"report.py: --rebuild wants TARGET=SOURCE with an existing SOURCE, got '{args.rebuild}'")
+        rebuild = (target, source)
+
+    def compile_command(source, header_only, obj):
+        cmd, skip = [], False
+        for a in argv:
+            if skip:
+                skip = False
+            elif a == "-o":
+                cmd += ["-o", obj]
+                skip = True
+            elif os.path.abspath(os.path.join(entry["directory"], a)) == first:
+                cmd.append(os.path.abspath(source))
+            elif not (header_only and a == COMPILED_DEFINE):
+                cmd.append(a)
+        return cmd
+
+    # (label, mode, source or None, how to run it); the baseline includes no minitorch header: one mode.
+    jobs = []
+    for source in args.sources:
+        modes = ["compiled", "header-only"] if uses_compiled else ["header-only"]
+        for mode in modes:
+            jobs.append((f"{source} ({mode})", mode, source, None))
+    if rebuild:
+        jobs.append((f"rebuild {rebuild[0]} after touching {rebuild[1]}", "compiled" if uses_compiled else
+                     "header-only", rebuild[1], ["cmake", "--build", os.path.abspath(args.build_dir), "--target", rebuild[0]]))
+    if args.baseline and args.baseline not in args.sources:
+        jobs.append((args.baseline, None, args.baseline, None))
+    times = {label: [] for label, *_ in jobs}
     commands = {}
     with tempfile.TemporaryDirectory() as tmp:
+        obj = os.path.join(tmp, "probe.o")
+        if rebuild:  # the target must be up to date before the first touch, or round 1 times more than one file
+            subprocess.run(next(build for *_, build in jobs if build), capture_output=True, check=True)
         for r in range(args.rounds):
-            for source in sources:
-                cmd = []
-                skip = False
-                for a in argv:
-                    if skip:
-                        skip = False
-                        continue
-                    if a == "-o":
-                        cmd += ["-o", os.path.join(tmp, "probe.o")]
-                        skip = True
-                    elif os.path.abspath(os.path.join(entry["directory"], a)) == first:
-                        cmd.append(os.path.abspath(source))
-                    else:
-                        cmd.append(a)
+            for label, mode, source, build in jobs:
+                if build:
+                    os.utime(source)
+                    cmd = build
+                else:
+                    cmd = compile_command(source, mode == "header-only", obj)
                 start = time.perf_counter()
                 done = subprocess.run(cmd, cwd=entry["directory"], capture_output=True, text=True)
                 seconds = time.perf_counter() - start
                 if done.returncode != 0:
-                    sys.exit(f"report.py: compiling {source} failed:\n{done.stderr}")
-                commands[source] = " ".join(cmd).replace(os.path.join(tmp, "probe.o"), "/tmp/probe.o").replace(
-                    REPO + "/", "")
-                times[source].append(seconds)
-                print(f"  round {r + 1}: {source}: {seconds:.1f} s")
+                    sys.exit(f"report.py: {label} failed:\n{done.stdout}\n{done.stderr}")
+                commands[label] = " ".join(cmd).replace(obj, "/tmp/probe.o").replace(REPO + "/", "")
+                times[label].append(seconds)
+                print(f"  round {r + 1}: {label}: {seconds:.1f} s")
     results = []
     base = statistics.median(times[args.baseline]) if args.baseline else None
-    for source in sources:
-        med = statistics.median(times[source])
-        results.append(dict(file=source, seconds=med, rounds=times[source], command=commands[source],
-                            ratio=None if base is None else med / base))
-        print(f"{source}: median {med:.1f} s" + ("" if base is None else f", {med / base:.2f}× the baseline"))
+    for label, mode, source, build in jobs:
+        med = statistics.median(times[label])
+        results.append(dict(label=label, file=source, mode=mode, rebuild=bool(build), seconds=med,
+                            rounds=times[label], command=commands[label], ratio=None if base is None else med / base))
+        print(f"{label}: median {med:.1f} s" + ("" if base is None else f", {med / base:.2f}× the baseline"))
     json.dump(dict(entries=results, baseline=args.baseline, rounds=args.rounds), open(args.out, "w"), indent=1)
 
 
@@ -456,14 +489,19 @@ def compile_section(out_dir):
         return lines + ["(not measured in this run)", ""]
     d = json.load(open(path))
     rounds = d.get("rounds", 1)
-    rows = [[f"`{e['file']}`", f"{e['seconds']:.1f}", " / ".join(f"{t:.1f}" for t in e.get("rounds", [e["seconds"]])),
-             "1" if e["file"] == d.get("baseline") else fmt(e.get("ratio"), ".2f")] for e in d["entries"]]
+    rows = [[f"`{e.get('label', e['file'])}`", f"{e['seconds']:.1f}",
+             " / ".join(f"{t:.1f}" for t in e.get("rounds", [e["seconds"]])),
+             "1" if e["file"] == d.get("baseline") and not e.get("mode") else fmt(e.get("ratio"), ".2f")]
+            for e in d["entries"]]
     lines += [f"The compiler on each file with the build's flags (the command line of examples/mnist/mnist.cpp from "
-              f"compile_commands.json), {rounds} alternating round{'s' if rounds > 1 else ''}, medians; "
+              f"compile_commands.json), {rounds} alternating round{'s' if rounds > 1 else ''}, medians. Each "
+              "minitorch file twice: linked with the compiled part (`minitorch::compiled`, as the project's own "
+              "build) and header-only (the same command without `-DMINITORCH_COMPILED_LIB`). "
               "bench/compile_probe.cpp includes only `<minitorch/minitorch.hpp>`, bench/compile/readme_model.cpp is "
               "the README's model in a few lines as a program, bench/compile/eigen_baseline.cpp includes "
-              "`<Eigen/Dense>` and `<iostream>` and multiplies two matrices:", "",
-              table(["file", "seconds (median)", "rounds", "× baseline"], rows), ""]
+              "`<Eigen/Dense>` and `<iostream>` and multiplies two matrices; the rebuild is `touch` and "
+              "`cmake --build --target` (compile and link):", "",
+              table(["what", "seconds (median)", "rounds", "× baseline"], rows), ""]
     if d["entries"]:
         lines += ["    " + d["entries"][0]["command"], ""]
     return lines
@@ -602,6 +640,7 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--rounds", type=int, default=1, help="alternating rounds; medians are reported")
     c.add_argument("--baseline", help="a source every median is divided by (also timed)")
+    c.add_argument("--rebuild", help="TARGET=SOURCE: also time touching SOURCE and rebuilding TARGET")
     c.add_argument("sources", nargs="+")
     w = sub.add_parser("write", help="write the Markdown report")
     w.add_argument("--out-dir", required=True)
