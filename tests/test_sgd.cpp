@@ -12,7 +12,7 @@ using namespace minitorch;
 
 namespace {
 // Reference: torch.optim.SGD's rule written out on scalars, for a parameter whose gradient is g_k at step k.
-std::vector<double> reference(double p, const std::vector<double>& grads, SGDOptions o) {
+std::vector<double> expected_sgd_steps(double p, const std::vector<double>& grads, SGDOptions o) {
     std::vector<double> out;
     double buf = 0;
     bool first = true;
@@ -43,7 +43,7 @@ TEST_CASE("SGD: matches PyTorch's rule over several steps") {
     for (const auto& o : configs) {
         Tensor<double> p({1}, {2.0}), g({1});
         SGD<double> opt({{"p", &p, &g}}, o);
-        const auto expected = reference(2.0, grads, o);
+        const auto expected = expected_sgd_steps(2.0, grads, o);
         for (std::size_t k = 0; k < grads.size(); ++k) {
             g[0] = grads[k];
             opt.step();
