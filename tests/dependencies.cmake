@@ -1,11 +1,12 @@
 # Link dependencies of the optional headers (included by tests/CMakeLists.txt after it has created one executable per
 # test file). The core needs only Eigen; these parts bring their own library:
 #   minitorch/data/*  (IDX reader, MNIST loader)  zlib          Debian: zlib1g-dev
-#   minitorch/io/*    (safetensors checkpoints)   nlohmann-json Debian: nlohmann-json3-dev
+#   minitorch/io/safetensors.hpp                  nlohmann-json Debian: nlohmann-json3-dev
+#   minitorch/io/png.hpp (PNG writer)             zlib          Debian: zlib1g-dev
 find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 
-foreach(target IN ITEMS test_idx test_mnist_loader test_train_loop)
+foreach(target IN ITEMS test_idx test_mnist_loader test_train_loop test_png)
   if(TARGET ${target})
     target_link_libraries(${target} PRIVATE ZLIB::ZLIB)
   endif()
