@@ -6,7 +6,7 @@
 find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 
-foreach(target IN ITEMS test_idx test_mnist_loader test_train_loop test_png)
+foreach(target IN ITEMS test_idx test_mnist_loader test_train_loop test_monitor test_png)
   if(TARGET ${target})
     target_link_libraries(${target} PRIVATE ZLIB::ZLIB)
   endif()

@@ -5,6 +5,8 @@
 #include <minitorch/minitorch.hpp>
 #include <minitorch/train/loop.hpp>
 
+#include "support/synthetic_digits.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -14,36 +16,9 @@
 #include <string>
 
 using namespace minitorch;
+using test_support::small_net, test_support::synthetic_dataset;
 
 namespace {
-
-/// 200 images of 8×8 bytes in 4 classes: class k has a bright 3×3 blob in quadrant k, plus noise everywhere.
-MnistDataset synthetic_dataset(std::uint64_t seed) {
-    MnistDataset ds;
-    ds.count = 200;
-    ds.height = ds.width = 8;
-    ds.images.resize(ds.count * 64);
-    ds.labels.resize(ds.count);
-    Generator gen(seed);
-    for (std::size_t i = 0; i < ds.count; ++i) {
-        const auto label = static_cast<std::uint8_t>(i % 4);
-        ds.labels[i] = label;
-        std::uint8_t* img = ds.images.data() + i * 64;
-        for (std::size_t p = 0; p < 64; ++p) img[p] = static_cast<std::uint8_t>(gen.below(60));
-        const std::size_t r0 = (label / 2) * 4 + gen.below(2), c0 = (label % 2) * 4 + gen.below(2);
-        for (std::size_t r = r0; r < r0 + 3; ++r)
-            for (std::size_t c = c0; c < c0 + 3; ++c) img[r * 8 + c] = static_cast<std::uint8_t>(200 + gen.below(56));
-    }
-    return ds;
-}
-
-Sequential<float> small_net(std::uint64_t seed) {
-    Generator gen(seed);
-    return Sequential<float>(Conv2d<float>({.in = 1, .out = 4, .kernel = 3, .bias = false}, gen), ReLU<float>(),
-                             BatchNorm2d<float>({.features = 4}), Dropout<float>({.p = 0.05}, gen),
-                             MaxPool2d<float>({.kernel = 2}), Conv2d<float>({.in = 4, .out = 4, .kernel = 1}, gen),
-                             AvgPool2d<float>({.kernel = 3}), Flatten<float>(), LogSoftmax<float>());
-}
 
 struct Run {
     std::vector<double> train_loss;
@@ -241,4 +216,63 @@ TEST_CASE("train_epoch: a NaN in the input is named as such, and the model is as
     // (Dropout's generator moved on in the failed batch, so compare everything but what Dropout draws: the state.)
     CHECK(ref.state_dict() == after);
     std::fclose(sink);
+}
+
+TEST_CASE("evaluate with details: the confusion matrix and the most confident mistakes, as computed directly") {
+    set_num_threads(1);
+    const MnistDataset ds = synthetic_dataset(7);
+    DataLoader loader(ds, {.batch_size = 32, .shuffle = true, .seed = 3});
+    DataLoader eval_loader(ds, {.batch_size = 48});  // 200 = 4·48 + 8: a short last batch
+    Sequential<float> net = small_net(3);
+    SGD<float> opt(net.parameters(), {.lr = 0.02, .momentum = 0.9});
+    NLLLoss<float> loss, sum_loss(Reduction::sum);
+    Batch batch;
+    std::FILE* sink = std::tmpfile();
+    train_epoch(net, loss, opt, loader, batch, 1, [] {}, {.out = sink, .mode = ProgressMode::lines});
+    std::fclose(sink);
+
+    EvaluationDetails details{.keep_mistakes = 5};
+    const EpochResult r = evaluate(net, sum_loss, eval_loader, batch, 0, details);
+
+    // The same pass by hand: forward in eval mode, argmax, softmax at the argmax.
+    std::vector<std::vector<std::size_t>> confusion(4, std::vector<std::size_t>(4, 0));
+    std::vector<Mistake> mistakes;
+    eval_loader.start_epoch(0);
+    while (eval_loader.next(batch)) {
+        const Tensor<float>& out = net.forward(batch.images);
+        for (std::size_t n = 0; n < batch.size(); ++n) {
+            std::size_t best = 0;
+            for (std::size_t j = 1; j < 4; ++j)
+                if (out(n, j) > out(n, best)) best = j;
+            ++confusion[static_cast<std::size_t>(batch.labels[n])][best];
+            if (best != static_cast<std::size_t>(batch.labels[n]))
+                mistakes.push_back({batch.indices[n], batch.labels[n], static_cast<std::int64_t>(best),
+                                    std::exp(static_cast<double>(out(n, best)))});  // log-probabilities
+        }
+    }
+    std::size_t sum = 0;
+    for (const auto& row : details.confusion)
+        for (const std::size_t c : row) sum += c;
+    CHECK(sum == r.total);
+    CHECK(r.total == 200);
+    CHECK(details.correct() == r.correct);
+    CHECK(details.confusion == confusion);
+    REQUIRE(mistakes.size() >= 5);  // the test needs mistakes to rank: one epoch leaves plenty
+    std::sort(mistakes.begin(), mistakes.end(),
+              [](const Mistake& a, const Mistake& b) { return a.probability > b.probability; });
+    REQUIRE(details.mistakes.size() == 5);
+    for (std::size_t i = 0; i < 5; ++i) {
+        INFO("mistake ", i);
+        CHECK(details.mistakes[i].index == mistakes[i].index);
+        CHECK(details.mistakes[i].label == mistakes[i].label);
+        CHECK(details.mistakes[i].predicted == mistakes[i].predicted);
+        CHECK(details.mistakes[i].probability == doctest::Approx(mistakes[i].probability).epsilon(1e-6));
+        if (i > 0) CHECK(details.mistakes[i].probability <= details.mistakes[i - 1].probability);
+    }
+    // keep_mistakes = 0 keeps none; the matrix is the same, and a second call replaces, not adds.
+    EvaluationDetails none{.keep_mistakes = 0};
+    evaluate(net, sum_loss, eval_loader, batch, 0, none);
+    evaluate(net, sum_loss, eval_loader, batch, 0, none);
+    CHECK(none.mistakes.empty());
+    CHECK(none.confusion == confusion);
 }

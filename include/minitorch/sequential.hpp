@@ -33,6 +33,21 @@
 
 namespace minitorch {
 
+/// Sees the gradient each layer receives in Sequential::backward, read-only, as the backward runs (the container
+/// alternates two buffers for them, so after the backward only the last two are left). A monitor
+/// (train/monitor.hpp) registers one with observe_backward for the steps it records; with none registered a
+/// backward pays one null-pointer test per layer.
+template <class T>
+class BackwardObserver {
+  public:
+    /// Layer `layer`'s dy (the gradient of the loss with respect to its output), before its backward runs; valid
+    /// only during the call.
+    virtual void output_gradient(std::size_t layer, const Tensor<T>& dy) = 0;
+
+  protected:
+    ~BackwardObserver() = default;
+};
+
 template <class T>
 class Sequential : public TrainingMode {
 public:
@@ -49,15 +64,17 @@ public:
         for (const auto& l : other.layers_) layers_.push_back(l->clone());
     }
     Sequential& operator=(const Sequential& other) {
-        if (this != &other) *this = Sequential(other);
+        if (this != &other) *this = Sequential(other);  // (drops this container's observer, as a move does)
         return *this;
     }
     // A moved container keeps its layers, not the forward: its backward needs a forward of its own (the layers'
     // results may point at the input buffer, which a move relocates).
+    // Neither copies nor moves take a BackwardObserver: it observes one container.
     Sequential(Sequential&& other) noexcept
         : TrainingMode(other), layers_(std::move(other.layers_)), infer_buffers_(std::move(other.infer_buffers_)) {}
     Sequential& operator=(Sequential&& other) noexcept {
         TrainingMode::operator=(other);
+        observer_ = nullptr;
         layers_ = std::move(other.layers_);
         infer_buffers_ = std::move(other.infer_buffers_);
         forwarded_ = false;
@@ -134,6 +151,19 @@ public:
         return *cur;
     }
 
+    /// Layer `index`'s output of the last forward ([N, …], read-only; valid until the next forward): what a monitor
+    /// reads the activations from. Throws std::logic_error before a forward, std::out_of_range on a wrong index.
+    const Tensor<T>& output(std::size_t index) const {
+        check_index(index);
+        check_forwarded(forwarded_, "Sequential");
+        return layers_[index]->output();
+    }
+
+    /// Registers `observer` (nullptr: none) to see every layer's dy in the following backward passes; the observer
+    /// must stay alive while registered. One at a time: registering replaces the previous one.
+    void observe_backward(BackwardObserver<T>* observer) noexcept { observer_ = observer; }
+    BackwardObserver<T>* backward_observer() const noexcept { return observer_; }
+
     /// Eval-mode forward for inference (evaluation, prediction): forward(x)'s eval-mode result, computed so that the
     /// activations stay in the cores' caches. forward runs the whole batch through one layer after another, so a batch
     /// of 128 MNIST images streams ~10 MB of activations through memory at every layer, and every layer is one
@@ -195,6 +225,7 @@ public:
         for (std::size_t i = layers_.size(); i-- > 0;) {
             const Tensor<T>& x = i == 0 ? input_ : layers_[i - 1]->output();
             Tensor<T>& dx = cur == &grad_buffers_[0] ? grad_buffers_[1] : grad_buffers_[0];  // never dy itself
+            if (observer_) observer_->output_gradient(i, *cur);
             layers_[i]->backward(x, *cur, dx);
             cur = &dx;
         }
@@ -387,6 +418,7 @@ private:
     Tensor<T> infer_out_;                   // infer: the whole batch's output
     std::vector<Shape> infer_slice_shapes_;   // infer: per thread, its slice's shape
     Shape infer_in_shape_, infer_out_shape_;  // infer: the last input shape that passed the checks, and its output
+    BackwardObserver<T>* observer_ = nullptr;  // sees each layer's dy in backward (observe_backward), or none
 };
 
 }  // namespace minitorch

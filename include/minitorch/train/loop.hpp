@@ -5,8 +5,9 @@
 //     model.backward(loss.backward());  opt.step();  after_step();   (e.g. a per-batch scheduler)
 // train_epoch() runs it over one epoch of a batch source and shows progress; evaluate() runs the model in eval mode
 // (through infer when it has one, as Sequential does: the same numbers as forward, faster)
-// and sums the loss (PyTorch's reduction="sum") to print the notebook's test line. Both stop with NonFiniteLossError
-// when a batch's loss is NaN or infinite.
+// and sums the loss (PyTorch's reduction="sum") to print the notebook's test line; given an EvaluationDetails it also
+// fills a confusion matrix and the most confident mistakes. Both stop with NonFiniteLossError when a batch's loss is
+// NaN or infinite. train_epoch() takes an optional monitor (train/monitor.hpp) that records statistics as it trains.
 //
 // A batch source is anything with num_batches(), start_epoch(epoch) and bool next(Batch&) filling a Batch with
 // `images` (Tensor<float>), `labels` (std::vector<std::int64_t>) and `index` — e.g. minitorch::DataLoader.
@@ -16,6 +17,7 @@
 #include "minitorch/tensor.hpp"
 #include "minitorch/train/progress.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -144,9 +146,13 @@ bool all_finite(const Tensor& t) {
 /// that skips the batch and goes on evaluates as before. What did change: the parameter gradients are zero
 /// (opt.zero_grad() ran for the batch), Dropout layers drew the batch's masks (their generators moved on), and the
 /// model's buffers and caches hold the failed forward.
-template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep>
+///
+/// With a `monitor` (e.g. TrainingMonitor, train/monitor.hpp) the loop calls monitor.begin_step(epoch, batch,
+/// batches) before each forward, monitor.before_update() before opt.step() and monitor.end_step() after it; the
+/// monitor only reads, so the numbers are the same with it or without.
+template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep, class Monitor>
 EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source, Batch& batch, std::size_t epoch,
-                        AfterStep&& after_step, ProgressOptions progress = {}) {
+                        AfterStep&& after_step, ProgressOptions progress, Monitor& monitor) {
     const auto start = std::chrono::steady_clock::now();
     model.train();
     source.start_epoch(epoch - 1);
@@ -155,6 +161,7 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
     double loss_sum = 0;
     detail::BufferSnapshot<Model> buffers(model);  // restored when a batch's loss is not finite
     while (source.next(batch)) {
+        monitor.begin_step(epoch, batch.index, source.num_batches());
         opt.zero_grad();
         buffers.save();
         const auto& out = model.forward(batch.images);
@@ -169,7 +176,9 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
         r.total += labels.size();
         loss_sum += l * static_cast<double>(labels.size());
         model.backward(loss.backward());
+        monitor.before_update();
         opt.step();
+        monitor.end_step();
         after_step();
         bar.update(batch.index + 1, l);
     }
@@ -179,16 +188,96 @@ EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source
     return r;
 }
 
-/// Evaluates `model` in eval mode over one pass of `source`: mean loss (summed per sample, as PyTorch's
-/// reduction="sum" divided by the count) and accuracy. `loss` must be built with Reduction::sum. The model is left
-/// in eval mode. Throws NonFiniteLossError (Pass::evaluation) naming the batch, and `epoch` when it is not 0 (the
-/// training epoch this evaluation follows, for the message), when a batch's loss is not finite — so a model that is
-/// broken only in eval mode is not reported as a normal result.
+namespace detail {
+/// train_epoch's monitor when there is none: every call compiles to nothing.
+struct NoMonitor {
+    void begin_step(std::size_t, std::size_t, std::size_t) noexcept {}
+    void before_update() noexcept {}
+    void end_step() noexcept {}
+};
+}  // namespace detail
+
+/// train_epoch without a monitor.
+template <class Model, class Loss, class Optimizer, class Source, class Batch, class AfterStep>
+EpochResult train_epoch(Model& model, Loss& loss, Optimizer& opt, Source& source, Batch& batch, std::size_t epoch,
+                        AfterStep&& after_step, ProgressOptions progress = {}) {
+    detail::NoMonitor none;
+    return train_epoch(model, loss, opt, source, batch, epoch, std::forward<AfterStep>(after_step), std::move(progress),
+                       none);
+}
+
+/// A misclassified sample, as evaluate() reports it in EvaluationDetails.
+struct Mistake {
+    std::size_t index = 0;   ///< the sample's position in the data set (Batch::indices, else its position in the pass)
+    std::int64_t label = 0;  ///< the true class
+    std::int64_t predicted = 0;  ///< the class with the highest score (the first one, on ties), as count_correct
+    double probability = 0;      ///< softmax of the row at `predicted`: how sure the model was of its wrong answer
+};
+
+/// What evaluate() can give beyond the loss and accuracy: the confusion matrix and the most confident mistakes.
+struct EvaluationDetails {
+    std::size_t keep_mistakes = 25;  ///< how many mistakes to keep (input), the most confident first
+    /// confusion[t][p]: the samples of true class t the model put in class p ([C][C]; C = the scores' width). Its
+    /// sum is the number of samples, its diagonal the correct ones.
+    std::vector<std::vector<std::size_t>> confusion{};
+    /// At most keep_mistakes of the misclassified samples, by probability from the highest (on equal probability,
+    /// by index): the mistakes the model was surest of.
+    std::vector<Mistake> mistakes{};
+
+    /// Σ of the diagonal of `confusion`.
+    std::size_t correct() const noexcept {
+        std::size_t n = 0;
+        for (std::size_t t = 0; t < confusion.size(); ++t) n += confusion[t][t];
+        return n;
+    }
+};
+
+namespace detail {
+/// The order of EvaluationDetails::mistakes: the higher probability first, then the lower index.
+inline bool more_confident(const Mistake& a, const Mistake& b) noexcept {
+    return a.probability != b.probability ? a.probability > b.probability : a.index < b.index;
+}
+
+/// Adds one batch's scores [N, C] and labels to `details` (first is the position of the batch's first sample in the
+/// pass, used as its index when the batch has no `indices`).
+template <class Scores, class Batch>
+void add_details(EvaluationDetails& details, const Scores& scores, std::span<const std::int64_t> labels,
+                 const Batch& batch, std::size_t first) {
+    const std::size_t classes = scores.dim(1);
+    if (details.confusion.size() != classes) details.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
+    for (std::size_t n = 0; n < labels.size(); ++n) {
+        const auto* row = scores.data() + n * classes;
+        std::size_t best = 0;
+        for (std::size_t j = 1; j < classes; ++j)
+            if (row[j] > row[best]) best = j;
+        const auto label = static_cast<std::size_t>(labels[n]);  // in [0, C): checked by the loss already
+        ++details.confusion[label][best];
+        if (best == label || details.keep_mistakes == 0) continue;
+        double sum = 0;  // softmax at the maximum: 1 / Σ exp(s_j − s_max), the same for logits and log-probabilities
+        for (std::size_t j = 0; j < classes; ++j)
+            sum += std::exp(static_cast<double>(row[j]) - static_cast<double>(row[best]));
+        std::size_t index = first + n;
+        if constexpr (requires { batch.indices; })
+            if (n < batch.indices.size()) index = batch.indices[n];
+        details.mistakes.push_back({index, labels[n], static_cast<std::int64_t>(best), 1.0 / sum});
+    }
+    if (details.mistakes.size() > 2 * details.keep_mistakes) {  // bounded memory over a long pass
+        std::nth_element(details.mistakes.begin(), details.mistakes.begin() + details.keep_mistakes,
+                         details.mistakes.end(), more_confident);
+        details.mistakes.resize(details.keep_mistakes);
+    }
+}
+
 template <class Model, class Loss, class Source, class Batch>
-EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std::size_t epoch = 0) {
+EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std::size_t epoch,
+                     EvaluationDetails* details) {
     const auto start = std::chrono::steady_clock::now();
     model.eval();
     source.start_epoch(0);
+    if (details) {
+        details->confusion.clear();
+        details->mistakes.clear();
+    }
     EpochResult r;
     double loss_sum = 0;
     while (source.next(batch)) {
@@ -202,14 +291,39 @@ EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std
         const double l = static_cast<double>(loss.forward(out, labels));
         if (!std::isfinite(l))
             throw NonFiniteLossError(NonFiniteLossError::Pass::evaluation, epoch, batch.index, source.num_batches(), l,
-                                     !detail::all_finite(batch.images));
+                                     !all_finite(batch.images));
         loss_sum += l;
+        if (details) add_details(*details, out, labels, batch, r.total);
         r.correct += count_correct(out, labels);
         r.total += labels.size();
+    }
+    if (details) {
+        std::sort(details->mistakes.begin(), details->mistakes.end(), more_confident);
+        if (details->mistakes.size() > details->keep_mistakes) details->mistakes.resize(details->keep_mistakes);
     }
     r.loss = r.total ? loss_sum / static_cast<double>(r.total) : 0;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
+}
+}  // namespace detail
+
+/// Evaluates `model` in eval mode over one pass of `source`: mean loss (summed per sample, as PyTorch's
+/// reduction="sum" divided by the count) and accuracy. `loss` must be built with Reduction::sum. The model is left
+/// in eval mode. Throws NonFiniteLossError (Pass::evaluation) naming the batch, and `epoch` when it is not 0 (the
+/// training epoch this evaluation follows, for the message), when a batch's loss is not finite — so a model that is
+/// broken only in eval mode is not reported as a normal result.
+template <class Model, class Loss, class Source, class Batch>
+EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std::size_t epoch = 0) {
+    return detail::evaluate(model, loss, source, batch, epoch, nullptr);
+}
+
+/// evaluate(), also filling `details` (its confusion matrix and mistakes are replaced; keep_mistakes is read) from
+/// the scores of the whole pass. The scores may be logits or log-probabilities (the mistakes' probabilities are
+/// their softmax either way).
+template <class Model, class Loss, class Source, class Batch>
+EpochResult evaluate(Model& model, Loss& loss, Source& source, Batch& batch, std::size_t epoch,
+                     EvaluationDetails& details) {
+    return detail::evaluate(model, loss, source, batch, epoch, &details);
 }
 
 }  // namespace minitorch
