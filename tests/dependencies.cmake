@@ -14,3 +14,8 @@ endforeach()
 if(TARGET test_safetensors)
   target_link_libraries(test_safetensors PRIVATE nlohmann_json::nlohmann_json)
 endif()
+# The MNIST report's pictures (examples/mnist/report_images.cpp) are tested with the example's own source.
+if(TARGET test_report_images)
+  target_sources(test_report_images PRIVATE ${PROJECT_SOURCE_DIR}/examples/mnist/report_images.cpp)
+  target_include_directories(test_report_images PRIVATE ${PROJECT_SOURCE_DIR}/examples/mnist)
+endif()

@@ -25,10 +25,12 @@ if(NOT MINITORCH_BUILD_EXAMPLES)
   return()
 endif()
 
-if(TARGET test_faults)
-  target_compile_definitions(test_faults PRIVATE MINITORCH_MNIST_EXE="$<TARGET_FILE:mnist>")
-  add_dependencies(test_faults mnist)
-endif()
+foreach(target IN ITEMS test_faults test_mnist_report)  # they run the example (tests/support/mnist_example.hpp)
+  if(TARGET ${target})
+    target_compile_definitions(${target} PRIVATE MINITORCH_MNIST_EXE="$<TARGET_FILE:mnist>")
+    add_dependencies(${target} mnist)
+  endif()
+endforeach()
 
 # cli: <program> <arguments> - exit 2 with a one-line reason matching `reason` (a regex) and the usage.
 function(minitorch_usage_error_test program reason)

@@ -89,6 +89,9 @@ CommandLine parse_command_line(int argc, char** argv, Config& cfg) {
     app.add_option("--csv", cfg.csv, "per-epoch metrics CSV");
     app.add_option("--plot", cfg.plot, "loss/accuracy curves PNG (needs --csv and gnuplot)");
     app.add_option("--log", cfg.log, "also write the printed lines (no progress bars) to this file");
+    app.add_option("--report", cfg.report,
+                   "write the report to this folder after every epoch: index.html with curves, per-layer statistics, "
+                   "update ratios, confusion matrix, mistakes, first-layer filters (works with --eval-only too)");
     app.add_option("--progress", cfg.progress, "progress display")->check(CLI::IsMember({"auto", "bar", "lines"}));
     app.add_flag("--list-isas", cfg.list_isas,
                  "print the kernel instruction sets this CPU can run (the values MINITORCH_ISA accepts here), "
@@ -132,9 +135,10 @@ CommandLine parse_command_line(int argc, char** argv, Config& cfg) {
     }
     // Flags that would be ignored: refused with the reason rather than silently dropped.
     std::string ignored;
-    for (const char* flag : {"--save", "--csv", "--plot", "--log", "--load"})
+    for (const char* flag : {"--save", "--csv", "--plot", "--log", "--load", "--report"})
         if (ignored.empty() && app.count(flag) > 0 && app.get_option(flag)->as<std::string>().empty())
-            ignored = std::string(flag) + ": expected a file name, got an empty string";
+            ignored = std::string(flag) + ": expected a " + (flag == std::string("--report") ? "folder" : "file") +
+                      " name, got an empty string";
     if (ignored.empty() && cfg.eval_only)
         for (const char* flag : {"--save", "--csv", "--plot"})
             if (ignored.empty() && app.count(flag) > 0)

@@ -25,6 +25,7 @@ struct Config {
     std::uint64_t seed = 1;
     std::size_t threads = 1;
     std::string save, load, csv, plot, log;
+    std::string report;  // --report DIR: the report folder (report.hpp)
     bool eval_only = false;
     bool list_isas = false;
     std::string progress = "auto";  // auto | bar | lines

@@ -2,6 +2,7 @@
 //
 //   mnist --data data/mnist                              train with the default recipe (15 epochs, OneCycle, ±7°)
 //   mnist --data data/mnist --load w.safetensors --eval-only   evaluate saved weights
+//   mnist --data data/mnist --report report               … and the pictures of how it trained: report/index.html
 //   mnist --list-isas                                    the kernel instruction sets this CPU runs, one per line
 //   MINITORCH_ISA=scalar mnist …                         the same run on the portable kernels (same numbers)
 //
@@ -9,15 +10,19 @@
 // per-epoch metrics (CSV), a plot of the curves (gnuplot, when installed), a plain log and checkpoints. See
 // docs/mnist.md for the recipe and the results. The flags are read in command_line.cpp, checkpoints written in
 // checkpoint.cpp: this file, the training program, compiles without their heavy headers (CLI11, nlohmann-json).
+// The metrics file, the plots and the --report folder are written by report.cpp (its pictures: report_images.cpp).
 #include "checkpoint.hpp"
 #include "command_line.hpp"
+#include "log.hpp"
 #include "mnist_net.hpp"
+#include "report.hpp"
 
 #include <minitorch/data/mnist.hpp>
 #include <minitorch/io/files.hpp>
 #include <minitorch/kernels/isa.hpp>
 #include <minitorch/optim/scheduler.hpp>
 #include <minitorch/train/loop.hpp>
+#include <minitorch/train/monitor.hpp>
 #include <minitorch/train/progress.hpp>
 
 #include <fcntl.h>
@@ -30,7 +35,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -38,69 +42,12 @@
 #include <string>
 #include <thread>
 
-namespace fs = std::filesystem;
 using namespace minitorch;
 using mnist_example::check_can_save, mnist_example::load_checkpoint, mnist_example::save_checkpoint;
 using mnist_example::CommandLine, mnist_example::Config, mnist_example::parse_command_line;
+using mnist_example::Log, mnist_example::Report, mnist_example::csv_temporary, mnist_example::plot_temporary;
 
 namespace {
-
-/// Everything printed goes to stdout and, when --log is given, to the log file (without progress bars); error lines
-/// go to stderr and the log file. A write to the log file that fails (a full disk) throws naming the file and the
-/// reason, like the CSV's: the run stops with exit 1 rather than lose its log silently.
-class Log {
-public:
-    explicit Log(const std::string& path) : path_(path) {
-        if (!path.empty()) {
-            if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
-            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd_ < 0) {
-                const int err = errno;
-                throw std::runtime_error(path + ": cannot open the log file for writing: " + std::strerror(err));
-            }
-        }
-    }
-    ~Log() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Log(const Log&) = delete;
-    Log& operator=(const Log&) = delete;
-
-    void line(const std::string& text) {
-        std::cout << text << '\n' << std::flush;
-        write_file(text + '\n');
-    }
-    /// Never throws: after a failed log write the error itself still reaches stderr.
-    void error(const std::string& text) noexcept {
-        std::cout << std::flush;  // keeps the order of the lines when both streams go to one place
-        std::cerr << text << '\n' << std::flush;
-        if (!failed_) {
-            try {
-                write_file(text + '\n');
-            } catch (const std::exception&) {
-            }
-        }
-    }
-
-private:
-    void write_file(const std::string& text) {
-        if (fd_ < 0 || failed_) return;
-        for (std::size_t done = 0; done < text.size();) {
-            const ssize_t w = ::write(fd_, text.data() + done, text.size() - done);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) {
-                const int err = errno;
-                failed_ = true;
-                throw std::runtime_error(path_ + ": cannot write the log file: " + std::strerror(err));
-            }
-            done += static_cast<std::size_t>(w);
-        }
-    }
-
-    std::string path_;
-    int fd_ = -1;
-    bool failed_ = false;
-};
 
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
@@ -120,87 +67,6 @@ std::string fmt(const char* format, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, v);
     return buf;
-}
-
-/// The file a write of `path` replaces (symbolic links followed, io/files.hpp), or throws "<path>: cannot write the
-/// <what>: is a directory, not a regular file: refusing to replace it" for a target that is not a regular file.
-std::string target_of(const std::string& path, const std::string& what) {
-    try {
-        return files::replace_target(path).string();
-    } catch (const std::runtime_error& e) {
-        throw std::runtime_error(path + ": cannot write the " + what + ": " + e.what());
-    }
-}
-
-/// The temporary files the metrics CSV and the plot are written to before they are renamed into place (next to the
-/// file they replace).
-std::string csv_temporary(const std::string& csv) { return target_of(csv, "metrics file") + ".tmp"; }
-std::string plot_temporary(const std::string& png) { return target_of(png, "plot") + ".tmp.png"; }
-
-/// Renders loss and accuracy curves from the metrics CSV with gnuplot; says so and returns when gnuplot is missing.
-void plot_curves(const std::string& csv, const std::string& png, Log& log) {
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        log.line("gnuplot not found: skipped the plot (scripts/setup --train installs gnuplot-nox)");
-        return;
-    }
-    const std::string tmp = plot_temporary(png);
-    const std::string script =
-        "set terminal pngcairo size 1100,420 font ',10'\n"
-        "set output '" + tmp + "'\n"
-        "set datafile separator ','\n"
-        "set multiplot layout 1,2 title 'minitorch: the course MNIST CNN (11,392 parameters)'\n"
-        "set xlabel 'epoch'; set ylabel 'loss (NLL)'; set grid; set key top right\n"
-        "set logscale y\n"
-        "plot '" + csv + "' using 1:3 with linespoints title 'train loss', '' using 1:5 with linespoints title 'test loss'\n"
-        "unset logscale y\n"
-        "set ylabel 'accuracy (%)'; set key bottom right; set yrange [97:100]\n"
-        "plot '" + csv + "' using 1:($4*100) with linespoints title 'train accuracy', "
-        "'' using 1:($6*100) with linespoints title 'test accuracy', 99.4 with lines dt 2 lc rgb 'red' title '99.4% bar'\n"
-        "unset multiplot\n";
-    FILE* gp = popen("gnuplot 2>&1", "w");
-    if (!gp) {
-        log.line("gnuplot could not be started: skipped the plot");
-        return;
-    }
-    std::fputs(script.c_str(), gp);
-    if (pclose(gp) != 0 || !fs::exists(tmp)) {
-        log.line("gnuplot failed: skipped the plot");
-        fs::remove(tmp);
-        return;
-    }
-    std::error_code ec;
-    fs::rename(tmp, target_of(png, "plot"), ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw std::runtime_error(png + ": cannot write the plot: cannot rename " + tmp + " to it: " + ec.message());
-    }
-    log.line("wrote " + png);
-}
-
-/// Writes the metrics CSV atomically (all rows so far), so an interrupted run leaves the previous complete file.
-void write_csv(const std::string& path, const std::string& contents) {
-    const std::string tmp = csv_temporary(path);
-    {
-        std::ofstream out(tmp, std::ios::out | std::ios::trunc);
-        if (!out) {
-            const int err = errno;
-            throw std::runtime_error(path + ": cannot write the metrics file: cannot create " + tmp + ": " +
-                                     std::strerror(err));
-        }
-        out << contents;
-        if (!out.flush()) {
-            out.close();
-            fs::remove(tmp);
-            throw std::runtime_error(path + ": cannot write the metrics file: cannot write " + tmp);
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, target_of(path, "metrics file"), ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw std::runtime_error(path + ": cannot write the metrics file: cannot rename " + tmp + " to it: " +
-                                 ec.message());
-    }
 }
 
 /// Refuses a --csv or --plot location that cannot be written at start-up, not after the first epoch (the CSV) or
@@ -263,10 +129,25 @@ int train_or_evaluate(const Config& cfg, Log& log) {
         return format_test_line(r.loss, r.correct, r.total);
     };
 
+    // --report: the confusion matrix and the mistakes come from the evaluations, the per-layer statistics from a
+    // monitor recording about ten steps per epoch. Without --report neither exists and nothing of it is paid.
+    std::optional<Report> report;
+    if (!cfg.report.empty()) report.emplace(cfg.report, log);
+    EvaluationDetails details;
+    const auto evaluate_test = [&](std::size_t epoch) {
+        return report ? evaluate(net, sum_loss, test_loader, batch, epoch, details)
+                      : evaluate(net, sum_loss, test_loader, batch, epoch);
+    };
+
     if (cfg.eval_only) {
-        const EpochResult r = evaluate(net, sum_loss, test_loader, batch);  // NonFiniteLossError: exit 1 (run())
+        const EpochResult r = evaluate_test(0);  // NonFiniteLossError: exit 1 (run())
         log.line(test_line(r));
         log.line("evaluated " + std::to_string(r.total) + " images in " + fmt("%.2f s", r.seconds));
+        if (report) {
+            report->evaluation(details, test_set, net);
+            report->index("evaluation of " + cfg.load + ": " + test_line(r), false);
+            log.line("wrote the report: " + cfg.report + "/index.html");
+        }
         return 0;
     }
 
@@ -288,6 +169,9 @@ int train_or_evaluate(const Config& cfg, Log& log) {
     else if (cfg.scheduler == "step")
         steplr.emplace(opt, cfg.step_size, cfg.gamma);
 
+    std::optional<TrainingMonitor<float>> monitor;
+    if (report) monitor.emplace(net, TrainingMonitor<float>::Options{.every = std::max<std::size_t>(1, steps / 10)});
+
     NLLLoss<float> loss;
     const ProgressMode mode = cfg.progress == "bar"     ? ProgressMode::bar
                               : cfg.progress == "lines" ? ProgressMode::lines
@@ -299,14 +183,15 @@ int train_or_evaluate(const Config& cfg, Log& log) {
         EpochResult train, test;
         double lr_end = 0;
         try {  // a NaN/inf loss in training or in evaluation: stop before this epoch's checkpoint is written
-            train = train_epoch(net, loss, opt, train_loader, batch, epoch,
-                                [&] {
-                                    if (onecycle) onecycle->step();
-                                },
-                                {.mode = mode});
+            const auto after_step = [&] {
+                if (onecycle) onecycle->step();
+            };
+            train = monitor
+                        ? train_epoch(net, loss, opt, train_loader, batch, epoch, after_step, {.mode = mode}, *monitor)
+                        : train_epoch(net, loss, opt, train_loader, batch, epoch, after_step, {.mode = mode});
             lr_end = opt.lr();
             if (steplr) steplr->step();
-            test = evaluate(net, sum_loss, test_loader, batch, epoch);
+            test = evaluate_test(epoch);
         } catch (const NonFiniteLossError& e) {
             log.error(std::string("mnist: error: ") + e.what());
             if (!cfg.save.empty() && epoch > 1)
@@ -322,12 +207,20 @@ int train_or_evaluate(const Config& cfg, Log& log) {
         row << epoch << ',' << lr_end << ',' << train.loss << ',' << train.accuracy() << ',' << test.loss << ','
             << test.accuracy() << ',' << train.seconds << ',' << test.seconds << '\n';
         csv += row.str();
-        if (!cfg.csv.empty()) write_csv(cfg.csv, csv);
+        if (!cfg.csv.empty()) mnist_example::write_text_file(cfg.csv, csv, "metrics file");
         if (!cfg.save.empty()) save_checkpoint(cfg.save, net, epoch, test.accuracy());
+        if (report) {
+            report->training(csv, *monitor);
+            report->evaluation(details, test_set, net);
+            report->index(
+                "epoch " + std::to_string(epoch) + " of " + std::to_string(cfg.epochs) + ": " + test_line(test),
+                epoch < cfg.epochs);
+        }
     }
+    if (report) log.line("wrote the report: " + cfg.report + "/index.html");
     log.line("best test accuracy: " + fmt("%.2f%%", 100 * best));
     if (!cfg.save.empty()) log.line("saved weights to " + cfg.save);
-    if (!cfg.plot.empty() && !cfg.csv.empty()) plot_curves(cfg.csv, cfg.plot, log);
+    if (!cfg.plot.empty() && !cfg.csv.empty()) mnist_example::plot_curves(cfg.csv, cfg.plot, log);
     return 0;
 }
 
