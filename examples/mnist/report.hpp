@@ -3,7 +3,7 @@
 // run can be watched in a browser (DIR/index.html). Every file is written to a temporary file and renamed into place
 // (an interrupted run leaves the previous complete file); plots need gnuplot, and a missing gnuplot skips them with
 // one warning, not the run. The images without axes (confusion, mistakes, filters) are drawn by report_images.cpp.
-// docs/mnist.md shows the committed run's report and how to read each picture. Tests: tests/test_faults.cpp.
+// docs/mnist.md shows the committed run's report and how to read each picture. Tests: tests/test_mnist_report.cpp.
 #pragma once
 
 #include "log.hpp"
