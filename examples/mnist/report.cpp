@@ -265,7 +265,7 @@ bool Report::gnuplot() {
 }
 
 void Report::plot(const std::string& name, int width, int height, std::size_t layers, const std::string& body) {
-    const std::string png = path(name), tmp = target_of(png, "plot") + ".tmp.png";
+    const std::string png = path(name), tmp = plot_temporary(png);
     const std::string failed = run_gnuplot(plot_preamble(tmp, width, height, layers) + body, tmp, png, "plot");
     if (!failed.empty()) log_->line(failed);
 }
@@ -285,7 +285,7 @@ void Report::training(const std::string& metrics_csv, const minitorch::TrainingM
     }
     if (!gnuplot() || records.empty()) return;
     {
-        const std::string png = path("curves.png"), tmp = target_of(png, "plot") + ".tmp.png";
+        const std::string png = path("curves.png"), tmp = plot_temporary(png);
         const std::string failed = run_gnuplot(curves_script(path("metrics.csv"), tmp), tmp, png, "plot");
         if (!failed.empty()) log_->line(failed);
     }
