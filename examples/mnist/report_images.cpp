@@ -666,21 +666,20 @@ png::Image draw_filters(const std::vector<float>& kernels, std::size_t count, st
             const int cell_x = grid_left + column * pitch, cell_width = pitch - gap;
             draw_centered(canvas, cell_x + cell_width / 2, index_y, std::to_string(i), grey, 1);
 
-            const std::size_t kernel_first = i * k * k;
-            const double kernel_largest = largest_magnitude(kernels, kernel_first, k * k);
-            const Box kernel{cell_x + (cell_width - kernel_side) / 2, kernel_y, kernel_side, kernel_side};
-            draw_frame(canvas, kernel);
-            draw_field(canvas, kernel.x, kernel.y, side_k, side_k, kernel_scale, [&](int row, int col) {
-                return diverging_of(kernels[kernel_first + static_cast<std::size_t>(row) * k + col], kernel_largest);
-            });
-
-            const std::size_t map_first = i * map_height * map_width;
-            const double map_largest = largest_magnitude(maps, map_first, map_height * map_width);
-            const Box map{cell_x + (cell_width - map_side_x) / 2, map_y, map_side_x, map_side_y};
-            draw_frame(canvas, map);
-            draw_field(canvas, map.x, map.y, mh, mw, map_scale, [&](int row, int col) {
-                return diverging_of(maps[map_first + static_cast<std::size_t>(row) * map_width + col], map_largest);
-            });
+            // Plane i of `values` (rows × columns), framed, in the diverging map scaled to its own largest |value|.
+            const auto draw_plane = [&](const std::vector<float>& values, int rows, int columns, Box box, int scale) {
+                const std::size_t size = static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns);
+                const std::size_t first = i * size;
+                const double largest = largest_magnitude(values, first, size);
+                draw_frame(canvas, box);
+                draw_field(canvas, box.x, box.y, rows, columns, scale, [&](int row, int col) {
+                    return diverging_of(values[first + static_cast<std::size_t>(row * columns + col)], largest);
+                });
+            };
+            draw_plane(kernels, side_k, side_k,
+                       {cell_x + (cell_width - kernel_side) / 2, kernel_y, kernel_side, kernel_side}, kernel_scale);
+            draw_plane(maps, mh, mw, {cell_x + (cell_width - map_side_x) / 2, map_y, map_side_x, map_side_y},
+                       map_scale);
         }
     }
     return std::move(canvas).take();
