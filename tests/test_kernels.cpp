@@ -329,6 +329,36 @@ TEST_CASE("conv_forward_implicit, every ISA: bit for bit the scalar ISA and the 
     }
 }
 
+TEST_CASE("gemm_nn_rows, every ISA: exactly the definition on B's rows through a table, any width") {
+    // Conv2d only calls it with whole vectors of columns (conv_implicit.hpp); other widths copy their last panel
+    // (body/gemm.inl's strided_copy), so both paths meet here: widths 1..50 around every ISA's vector and panel.
+    Generator gen(450);
+    for (std::size_t M : {1u, 3u, 8u, 10u, 17u})
+        for (std::size_t N : {1u, 5u, 8u, 15u, 16u, 17u, 33u, 48u, 50u})
+            for (std::size_t Kd : {1u, 9u, 20u}) {
+                CAPTURE(M);
+                CAPTURE(N);
+                CAPTURE(Kd);
+                const std::size_t lda = Kd + 1, ldc = N + 2, ldb = N + 3;
+                std::vector<std::size_t> b_rows(Kd);
+                for (std::size_t k = 0; k < Kd; ++k) b_rows[k] = (Kd - 1 - k) * ldb + k % 3;  // rows out of order
+                const auto A = random_floats(M * lda, gen), pool = random_floats(Kd * ldb + 2, gen);
+                std::vector<float> B(Kd * N);  // the same rows, laid out [Kd, N]
+                for (std::size_t k = 0; k < Kd; ++k)
+                    for (std::size_t n = 0; n < N; ++n) B[k * N + n] = pool[b_rows[k] + n];
+                const auto C0 = random_floats(M * ldc, gen);
+                std::vector<float> want(C0);
+                gemm_nn_fma_chain(M, N, Kd, A.data(), lda, 1, B.data(), N, want.data(), ldc, false);
+                for (Isa isa : supported_isas()) {
+                    CAPTURE(isa_name(isa));
+                    std::vector<float> got(C0);  // the padding columns must keep C0's values
+                    kernels::gemm_for(isa).nn_rows(M, N, Kd, A.data(), lda, pool.data(), b_rows.data(), got.data(),
+                                                   ldc);
+                    CHECK(first_bit_difference(got, want) == -1);
+                }
+            }
+}
+
 TEST_CASE("transpose (gemm_nt's copies), every ISA: exactly the definition, blocks and edges, padded strides") {
     Generator gen(500);
     const std::size_t sizes[][2] = {{10, 576}, {32, 576}, {16, 676}, {144, 32}, {9, 16}, {1, 1}, {7, 33}, {17, 8}};

@@ -19,8 +19,9 @@ struct TapOffsets;   // … conv_forward_implicit's table of tap offsets and its
 struct WideProduct;
 struct ConvCol;        // … Conv2d's col (forward) and col, then dcol (backward) …
 struct NtDotTails;     // … gemm_nt's padded last blocks (dot form) …
-struct NtTransposedA;  // … and gemm_nt's Aᵀ, Cᵀ and C (transposed form)
+struct NtTransposedA;  // … gemm_nt's Aᵀ, Cᵀ and C (transposed form) …
 struct NtTransposedC;
 struct NtTransposedBack;
+struct GemmRowPanel;  // … and gemm_nn_rows' copy of a row-table panel with a partial last vector
 
 }  // namespace minitorch::detail

@@ -49,11 +49,15 @@ struct RowsOfB {
     RowsOfB shifted(std::size_t n0) const noexcept { return {B + n0, ldb, b_rows}; }
 };
 
-/// One tile: C[MR, NV·lanes] (+)= A[MR, Kd] · B[Kd, the tile's columns]. UnitRowStride: a_row == 1 (Wᵀ), so the MR
-/// values A[·, k] are adjacent. RowTable: B's rows through b.b_rows (a template parameter, so that the k loop has
-/// no branch: as a run-time test GCC leaves it inside the loop, and the products lose 5–20%). PartialLast: the last
-/// vector holds only `last` < lanes columns.
-template <std::size_t MR, std::size_t NV, bool UnitRowStride, bool RowTable, bool PartialLast>
+/// One tile: C[MR, NV·lanes] (+)= A[MR, Kd] · B[Kd, the tile's columns]. RowTable: B's rows through b.b_rows (a
+/// template parameter, so that the k loop has no branch: as a run-time test GCC leaves it inside the loop, and the
+/// products lose 5–20%). PartialLast: the last vector holds only `last` < lanes columns.
+/// Each combination is kRows·kVectors functions of fully unrolled code per ISA, compiled again by every header-only
+/// program, so only three are made: strided B, strided B with a partial last vector, and the row table with whole
+/// vectors (conv_implicit.hpp rounds its width up to whole vectors; run() copies any other row-table panel). A's row
+/// stride stays a run-time value: Wᵀ (a_row = 1) runs as fast through it as through a constant (bench_gemm's
+/// backward_data), so a variant for it would only cost compile time.
+template <std::size_t MR, std::size_t NV, bool RowTable, bool PartialLast>
 void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, RowsOfB b, float* C, std::size_t ldc,
           bool accumulate, std::size_t last) {
     const auto load_b = [last](const float* p, std::size_t j) {
@@ -72,7 +76,7 @@ void tile(std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col, 
         for (std::size_t j = 0; j < NV; ++j) bv[j] = V::pin(load_b(bk + j * kLanes, j));
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i) {
-            const typename V::F ai = V::set1(ak[UnitRowStride ? i : i * a_row]);  // A[m0 + i, k] in every lane
+            const typename V::F ai = V::set1(ak[i * a_row]);  // A[m0 + i, k] in every lane
 #pragma GCC unroll 16
             for (std::size_t j = 0; j < NV; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
         }
@@ -93,35 +97,43 @@ using Tile = void (*)(std::size_t, const float*, std::size_t, std::size_t, RowsO
                       std::size_t);
 using TileTable = std::array<Tile, kRows * kVectors>;
 
-template <bool Unit, bool RowTable, bool Partial, std::size_t... I>
+template <bool RowTable, bool Partial, std::size_t... I>
 constexpr TileTable make_tiles(std::index_sequence<I...>) {
-    return {&tile<I / kVectors + 1, I % kVectors + 1, Unit, RowTable, Partial>...};
+    return {&tile<I / kVectors + 1, I % kVectors + 1, RowTable, Partial>...};
 }
-/// tiles<Unit, RowTable, Partial>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
-template <bool Unit, bool RowTable, bool Partial>
-inline constexpr TileTable tiles = make_tiles<Unit, RowTable, Partial>(std::make_index_sequence<kRows * kVectors>{});
+/// tiles<RowTable, Partial>[(MR − 1)·kVectors + NV − 1] is the tile of MR rows and NV vectors.
+template <bool RowTable, bool Partial>
+inline constexpr TileTable tiles = make_tiles<RowTable, Partial>(std::make_index_sequence<kRows * kVectors>{});
 
-/// The tiles for A's layout (a_row == 1 or not), B's rows (strided or a table) and the last vector (whole or not).
-inline const TileTable& tiles_for(bool unit, bool row_table, bool partial) noexcept {
-    if (row_table) {
-        if (partial) return unit ? tiles<true, true, true> : tiles<false, true, true>;
-        return unit ? tiles<true, true, false> : tiles<false, true, false>;
+/// B's rows n0 … n0 + cols of every k, copied from the row table into a strided [Kd, cols] buffer: a row-table
+/// panel with a partial last vector then runs as a strided one (no such panel comes from Conv2d).
+inline RowsOfB strided_copy(const RowsOfB& b, std::size_t Kd, std::size_t cols) {
+    float* copy = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmRowPanel, float>(Kd * cols);
+    for (std::size_t k = 0; k < Kd; ++k)
+        for (std::size_t n = 0; n < cols; ++n) copy[k * cols + n] = b.row<true>(k)[n];
+    return {copy, cols, nullptr};
+}
+
+/// The tiles for B's rows (strided or a table) and the panel's last vector (whole or not).
+inline const TileTable& tiles_for(bool row_table, bool partial) noexcept {
+    if (row_table) return tiles<true, false>;
+    if constexpr (kLanes > 1) {  // with one lane no vector is partial, and the scalar ISA needs no such tiles
+        if (partial) return tiles<false, true>;
     }
-    if (partial) return unit ? tiles<true, false, true> : tiles<false, false, true>;
-    return unit ? tiles<true, false, false> : tiles<false, false, false>;
+    return tiles<false, false>;
 }
 
 inline void run(std::size_t M, std::size_t N, std::size_t Kd, const float* A, std::size_t a_row, std::size_t a_col,
                 RowsOfB b, float* C, std::size_t ldc, bool accumulate) {
     if (M == 0 || N == 0) return;
-    const bool unit = a_row == 1, row_table = b.b_rows != nullptr;
     const std::size_t last = N % kLanes, vectors = (N + kLanes - 1) / kLanes;  // the last one partial if last ≠ 0
     const Blocks rows(M, kRows);
     for (std::size_t v0 = 0; v0 < vectors;) {  // panels of up to kVectors vectors: each meets every row block
         const std::size_t nv = std::min(kVectors, vectors - v0);
         const bool partial = last != 0 && v0 + nv == vectors;
-        const TileTable& with = tiles_for(unit, row_table, partial);
-        const RowsOfB panel = b.shifted(v0 * kLanes);
+        RowsOfB panel = b.shifted(v0 * kLanes);
+        if (partial && panel.b_rows) panel = strided_copy(panel, Kd, N - v0 * kLanes);
+        const TileTable& with = tiles_for(panel.b_rows != nullptr, partial);
         for (std::size_t r = 0, m0 = 0; r < rows.count; m0 += rows.size(r), ++r)
             with[(rows.size(r) - 1) * kVectors + nv - 1](Kd, A + m0 * a_row, a_row, a_col, panel,
                                                          C + m0 * ldc + v0 * kLanes, ldc, accumulate, last);
