@@ -1,11 +1,26 @@
-// Linear: forward against hand-computed values, gradient check (input, weight, bias), accumulation, errors.
+// Linear: forward against hand-computed values, gradient check (input, weight, bias), accumulation, the float
+// products against the scalar ISA's bit for bit, errors.
 #include <minitorch/gradcheck.hpp>
+#include <minitorch/kernels/gemm.hpp>
 #include <minitorch/layers/linear.hpp>
 #include <minitorch/standalone.hpp>
 
 #include <doctest/doctest.h>
 
+#include "support/same_bits.hpp"
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
 using namespace minitorch;
+using test_support::first_bit_difference;
+
+namespace {
+std::vector<float> values(const Tensor<float>& t) {
+    return {t.data(), t.data() + t.size()};
+}
+}  // namespace
 
 TEST_CASE("Linear: forward is x·Wᵀ + b") {
     Standalone<Linear<double>> fc({.in = 3, .out = 2});
@@ -44,6 +59,46 @@ TEST_CASE("Linear: parameter gradients accumulate until zeroed") {
     fc.backward(dy);
     for (std::size_t i = 0; i < once.size(); ++i) CHECK(fc.weight_grad()[i] == doctest::Approx(2 * once[i]));
     for (std::size_t i = 0; i < bias_once.size(); ++i) CHECK(fc.bias_grad()[i] == doctest::Approx(2 * bias_once[i]));
+}
+
+TEST_CASE("Linear<float>: the scalar ISA's products bit for bit, and a sample's row whatever its batch") {
+    // The float products run on the active ISA's GEMM (kernels/gemm.hpp), which must give the scalar ISA's bits
+    // (tests/test_kernels.cpp holds those to the definition). {200, 3} takes gemm_nt's dot form (in ≥ 8·out).
+    const auto& scalar = kernels::gemm_for(Isa::scalar);
+    Generator gen(5);
+    for (const auto& [in, out] : {std::pair<std::size_t, std::size_t>{12, 8}, {40, 10}, {200, 3}, {7, 33}})
+        for (std::size_t n : {1u, 5u, 17u}) {
+            CAPTURE(in);
+            CAPTURE(out);
+            CAPTURE(n);
+            Standalone<Linear<float>> fc({.in = in, .out = out}, gen);
+            Tensor<float> x({n, in}), dy({n, out}), x_last({1, in});
+            normal_(x, 0, 1, gen);
+            normal_(dy, 0, 1, gen);
+            for (std::size_t k = 0; k < in; ++k) x_last[k] = x[(n - 1) * in + k];
+            const auto y_last = values(fc.forward(x_last));  // the last sample alone, then in its batch
+            const auto y = values(fc.forward(x));
+            const auto dx = values(fc.backward(dy));
+            const float *W = fc.weight().data(), *b = fc.bias().data();
+
+            std::vector<float> want_y(n * out), want_dx(n * in), want_dW(out * in, 0.f), want_db(out, 0.f);
+            kernels::gemm_nt(scalar, n, out, in, x.data(), in, W, in, want_y.data(), out, false);  // X·Wᵀ
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t o = 0; o < out; ++o) want_y[i * out + o] += b[o];
+            scalar.nn(n, in, out, dy.data(), out, 1, W, in, want_dx.data(), in, false);        // dY·W
+            scalar.nn(out, in, n, dy.data(), 1, out, x.data(), in, want_dW.data(), in, true);  // dYᵀ·X
+            for (std::size_t o = 0; o < out; ++o) {
+                float sum = 0.f;
+                for (std::size_t i = 0; i < n; ++i) sum += dy[i * out + o];
+                want_db[o] = sum;
+            }
+            CHECK(first_bit_difference(y, want_y) == -1);
+            CHECK(first_bit_difference(dx, want_dx) == -1);
+            CHECK(first_bit_difference(values(fc.weight_grad()), want_dW) == -1);
+            CHECK(first_bit_difference(values(fc.bias_grad()), want_db) == -1);
+            CHECK(first_bit_difference(y_last, std::vector<float>(y.end() - static_cast<long>(out), y.end())) == -1);
+            CHECK(fc.weight_grad().array().abs().maxCoeff() > 0.f);  // real gradients, not zeros
+        }
 }
 
 TEST_CASE("Linear: init bound, shape errors, backward before forward") {
@@ -97,10 +152,11 @@ TEST_CASE("Linear: a weight reshaped through parameters() is refused by name, ne
 
 TEST_CASE("Linear: feature counts whose weight cannot exist are refused naming the layer (issue 15)") {
     // 2^32 × 2^32 used to build a 0-element weight whose checkpoint then refused to load.
-    CHECK_THROWS_WITH_AS(Linear<float>({.in = 1ull << 32, .out = 1ull << 32}),
-                         "Linear(4294967296→4294967296): weight of shape [4294967296, 4294967296] has too many elements "
-                         "(the count overflows size_t; a tensor of 4-byte elements holds at most 2305843009213693951)",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        Linear<float>({.in = 1ull << 32, .out = 1ull << 32}),
+        "Linear(4294967296→4294967296): weight of shape [4294967296, 4294967296] has too many elements "
+        "(the count overflows size_t; a tensor of 4-byte elements holds at most 2305843009213693951)",
+        std::invalid_argument);
     CHECK_THROWS_WITH_AS(Linear<double>({.in = 1ull << 32, .out = 1ull << 31}),
                          "Linear(4294967296→2147483648): weight of shape [2147483648, 4294967296] has too many "
                          "elements (9223372036854775808; a tensor of 8-byte elements holds at most "

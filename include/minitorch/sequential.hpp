@@ -171,9 +171,9 @@ public:
     /// images_per_thread images at a time (default 8), through all the layers — each layer's forward with that
     /// thread's own buffers and caches (layer.hpp: an eval-mode forward changes nothing else, so the threads share the
     /// layers): one hand-off per call, a slice's activations in the core's own L2.
-    /// The same numbers as forward, bit for bit, except after Linear, whose Eigen product is evaluated differently
-    /// for different batch sizes (Eigen picks its product algorithm by the matrix sizes): it agrees with forward to
-    /// rounding. Every layer must compute each image independently in eval mode
+    /// The same numbers as forward, bit for bit (in double, a Linear's Eigen product is evaluated differently for
+    /// different batch sizes and agrees with forward to rounding). Every layer must compute each image independently
+    /// in eval mode
     /// (true of every minitorch layer; a custom layer mixing the images of a batch must not be used with infer).
     /// Needs eval mode: training mode mixes the images (BatchNorm's batch statistics) and keeps caches for backward;
     /// nothing is kept for a backward after infer. x: [N, …] → the last layer's output, [N, …], valid until the next

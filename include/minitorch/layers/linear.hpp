@@ -2,6 +2,7 @@
 // Derivation: docs/layers/linear.md. Tests: tests/test_linear.cpp.
 #pragma once
 
+#include "minitorch/kernels/matrix.hpp"
 #include "minitorch/layer.hpp"
 #include "minitorch/layers/weighted.hpp"
 #include "minitorch/random.hpp"
@@ -21,10 +22,10 @@ struct LinearOptions {
 template <class T>
 class Linear : public TrainingMode, public WeightAndBias<Linear<T>, T> {
     using Parameters = WeightAndBias<Linear<T>, T>;  // weight_ [out, in], bias_ [out] and their gradients
-    using Parameters::weight_, Parameters::bias_, Parameters::weight_grad_, Parameters::bias_grad_;
     using Parameters::check_parameters;
+    using Parameters::weight_, Parameters::bias_, Parameters::weight_grad_, Parameters::bias_grad_;
 
-public:
+  public:
     using scalar_type = T;
 
     /// Weights initialised as PyTorch does: W, b ~ U(−1/√in, 1/√in).
@@ -33,8 +34,8 @@ public:
     }
 
     std::string describe() const {
-        return "Linear(" + std::to_string(opt_.in) + "→" + std::to_string(opt_.out) + (opt_.bias ? "" : ", bias=false") +
-               ")";
+        return "Linear(" + std::to_string(opt_.in) + "→" + std::to_string(opt_.out) +
+               (opt_.bias ? "" : ", bias=false") + ")";
     }
 
     Shape output_shape(const Shape& in) const {
@@ -45,41 +46,51 @@ public:
     struct Cache {};  // backward needs x (for dW), which the caller keeps
 
     // x: [N, in] → y: [N, out].   y = x·Wᵀ + b
-    // Eigen picks its product algorithm by the sizes, so the rows of a slice of a batch may round differently from
-    // the whole batch's (Sequential::infer).
+    // The product is the kernel layer's (kernels/gemm.hpp: float on the ISA's tiles, the same bits on every ISA and
+    // for any batch size, as every row of y is computed from its own row of x in an order fixed by in and out;
+    // double through Eigen).
     const Tensor<T>& forward(const Tensor<T>& x, Tensor<T>& y, Cache&) {
         check_parameters(false);
         check_shape(x.shape());
-        y.resize({x.dim(0), opt_.out});
-        const std::size_t n = x.dim(0);
-        auto Y = y.matrix(n, opt_.out);
-        Y.noalias() = x.matrix(n, opt_.in) * weight_.matrix(opt_.out, opt_.in).transpose();
-        if (opt_.bias) Y.rowwise() += bias_.matrix(1, opt_.out).row(0);
+        const std::size_t n = x.dim(0), in = opt_.in, out = opt_.out;
+        y.resize({n, out});
+        const auto W = matrix(weight_.data(), out, in);
+        multiply(matrix(y.data(), n, out), matrix(x.data(), n, in), W.t());  // Y = X·Wᵀ
+        if (opt_.bias)                                                       // Y += 1·bᵀ
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t o = 0; o < out; ++o) y.data()[i * out + o] += bias_.data()[o];
         return y;
     }
 
     // dy: [N, out] → dx: [N, in].   dx = dy·W,  dW += dyᵀ·x,  db += Σ_n dy[n, :]
     void backward(const Tensor<T>& x, const Tensor<T>&, const Cache&, const Tensor<T>& dy, Tensor<T>& dx) {
         check_parameters(true);
-        const std::size_t n = x.dim(0);
-        const auto dY = dy.matrix(n, opt_.out);
+        check_shape(x.shape());  // the products below read x and dy through raw views: their shapes are checked first
+        const std::size_t n = x.dim(0), in = opt_.in, out = opt_.out;
+        check_output_grad([this] { return describe(); }, Shape{n, out}, dy.shape());
         dx.resize(x.shape());
-        dx.matrix(n, opt_.in).noalias() = dY * weight_.matrix(opt_.out, opt_.in);
-        weight_grad_.matrix(opt_.out, opt_.in).noalias() += dY.transpose() * x.matrix(n, opt_.in);
-        if (opt_.bias) bias_grad_.matrix(1, opt_.out).row(0) += dY.colwise().sum();
+        const auto dY = matrix(dy.data(), n, out);
+        multiply(matrix(dx.data(), n, in), dY, matrix(weight_.data(), out, in));              // dX = dY·W
+        multiply_add(matrix(weight_grad_.data(), out, in), dY.t(), matrix(x.data(), n, in));  // dW += dYᵀ·X
+        if (opt_.bias)  // db += Σ_n dY[n, :], n ascending
+            for (std::size_t o = 0; o < out; ++o) {
+                T sum = 0;
+                for (std::size_t i = 0; i < n; ++i) sum += dy.data()[i * out + o];
+                bias_grad_.data()[o] += sum;
+            }
     }
 
     // parameters(), zero_grad(), weight(), bias(), weight_grad(), bias_grad(), set_weight, set_bias: WeightAndBias.
 
     const LinearOptions& options() const noexcept { return opt_; }
 
-private:
-  /// Throws unless in is [N, in]; builds no string when it is.
-  void check_shape(const Shape& in) const {
-      check_input(
-          in.size() == 2 && in[1] == opt_.in, [this] { return describe(); },
-          [this] { return "[N, " + std::to_string(opt_.in) + "]"; }, in);
-  }
+  private:
+    /// Throws unless in is [N, in]; builds no string when it is.
+    void check_shape(const Shape& in) const {
+        check_input(
+            in.size() == 2 && in[1] == opt_.in, [this] { return describe(); },
+            [this] { return "[N, " + std::to_string(opt_.in) + "]"; }, in);
+    }
     /// The options, refused when a feature count is 0 or the weight [out, in] cannot exist (checked before the weight
     /// is allocated: 2^32 × 2^32 used to wrap around to an empty weight).
     static LinearOptions checked(LinearOptions o) {
