@@ -43,6 +43,7 @@ def compile_time(args):
     db_path = os.path.join(args.build_dir, "compile_commands.json")
     if not os.path.exists(db_path):
         sys.exit(f"report.py: {db_path} missing: configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)  # before the minutes of timing, not after them
     db = json.load(open(db_path))
     first = os.path.abspath(args.sources[0])
     entry = next((e for e in db if os.path.abspath(os.path.join(e["directory"], e["file"])) == first), None)
@@ -110,7 +111,10 @@ def compile_time(args):
         results.append(dict(label=label, file=source, mode=mode, rebuild=bool(build), seconds=med,
                             rounds=times[label], command=commands[label], ratio=None if base is None else med / base))
         print(f"{label}: median {med:.1f} s" + ("" if base is None else f", {med / base:.2f}× the baseline"))
-    json.dump(dict(entries=results, baseline=args.baseline, rounds=args.rounds), open(args.out, "w"), indent=1)
+    partial = args.out + ".partial"  # written whole, then renamed: never a half-written report
+    with open(partial, "w") as f:
+        json.dump(dict(entries=results, baseline=args.baseline, rounds=args.rounds), f, indent=1)
+    os.replace(partial, args.out)
 
 
 # ---- reading Google Benchmark JSON --------------------------------------------------------------------------------
