@@ -1,4 +1,5 @@
-// minitorch/kernels/gemm.hpp — small-matrix GEMM for the im2col convolution: the three products of Conv2d.
+// minitorch/kernels/gemm.hpp — small-matrix GEMM for the im2col convolution: the three products of Conv2d (and
+// Linear's, through kernels/matrix.hpp).
 // Tests: tests/test_gemm.cpp (against the plain references below), tests/test_kernels.cpp (every ISA against the
 // scalar one, bit for bit). Benchmarks: bench/bench_gemm.cpp. The micro-kernel: kernels/body/gemm.inl.
 //
