@@ -65,4 +65,16 @@ void multiply_add(MatrixView<T> C, MatrixView<TA> A, MatrixView<TB> B) {
     detail::matrix_product<T>(C, A, B, true);
 }
 
+/// sums[i] += Σ_j M(i, j), each row summed from j = 0 up: a fixed order, so the same bits on every CPU (Eigen's
+/// vectorised sums group the terms by its packet width, which differs between SSE and NEON). A bias gradient:
+/// Conv2d's db from dY [O, L], Linear's from dYᵀ (dY [N, out] through t()).
+template <class T>
+void add_row_sums(MatrixView<const T> M, T* sums) {
+    for (std::size_t i = 0; i < M.rows; ++i) {
+        T s = 0;
+        for (std::size_t j = 0; j < M.cols; ++j) s += M.data[i * M.row_stride + j * M.col_stride];
+        sums[i] += s;
+    }
+}
+
 }  // namespace minitorch

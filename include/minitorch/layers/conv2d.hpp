@@ -130,7 +130,7 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
                     multiply(col_n, W.t(), dY);       // col ← dcol = Wᵀ·dY
                     col2im(col, g, dxn);              // dx_n = col2im(dcol), assigned
                 }
-                if (opt_.bias) add_row_sums(dyn, O, L, db.data());
+                if (opt_.bias) add_row_sums(dY, db.data());  // db += Σ_l dY[·, l]
             }
         });
         // Reduce in thread order: same thread count → same bits; 1 thread → the single-threaded sum.
@@ -199,16 +199,6 @@ class Conv2d : public TrainingMode, public WeightAndBias<Conv2d<T>, T> {
         if (opt_.bias)
             for (std::size_t o = 0; o < O; ++o)
                 for (std::size_t l = 0; l < L; ++l) yn[o * L + l] += bias_[o];
-    }
-
-    /// db[o] += Σ_l dy[o, l] for dy [O, L], each row summed left to right: a fixed order, so the same bits on every
-    /// CPU (Eigen's vectorised sum groups the terms by its packet width, which differs between SSE and NEON).
-    static void add_row_sums(const T* dy, std::size_t O, std::size_t L, T* db) {
-        for (std::size_t o = 0; o < O; ++o) {
-            T s = 0;
-            for (std::size_t l = 0; l < L; ++l) s += dy[o * L + l];
-            db[o] += s;
-        }
     }
 
     /// One partial dW/db per thread; grows only when the thread count grows.

@@ -72,12 +72,7 @@ class Linear : public TrainingMode, public WeightAndBias<Linear<T>, T> {
         const auto dY = matrix(dy.data(), n, out);
         multiply(matrix(dx.data(), n, in), dY, matrix(weight_.data(), out, in));              // dX = dY·W
         multiply_add(matrix(weight_grad_.data(), out, in), dY.t(), matrix(x.data(), n, in));  // dW += dYᵀ·X
-        if (opt_.bias)  // db += Σ_n dY[n, :], n ascending
-            for (std::size_t o = 0; o < out; ++o) {
-                T sum = 0;
-                for (std::size_t i = 0; i < n; ++i) sum += dy.data()[i * out + o];
-                bias_grad_.data()[o] += sum;
-            }
+        if (opt_.bias) add_row_sums(dY.t(), bias_grad_.data());                               // db += Σ_n dY[n, :]
     }
 
     // parameters(), zero_grad(), weight(), bias(), weight_grad(), bias_grad(), set_weight, set_bias: WeightAndBias.

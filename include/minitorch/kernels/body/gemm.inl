@@ -109,8 +109,7 @@ inline constexpr TileTable tiles = make_tiles<RowTable, Partial>(std::make_index
 /// panel with a partial last vector then runs as a strided one (no such panel comes from Conv2d).
 inline RowsOfB strided_copy(const RowsOfB& b, std::size_t Kd, std::size_t cols) {
     float* copy = ::minitorch::detail::thread_scratch<::minitorch::detail::GemmRowPanel, float>(Kd * cols);
-    for (std::size_t k = 0; k < Kd; ++k)
-        for (std::size_t n = 0; n < cols; ++n) copy[k * cols + n] = b.row<true>(k)[n];
+    for (std::size_t k = 0; k < Kd; ++k) std::copy_n(b.row<true>(k), cols, copy + k * cols);
     return {copy, cols, nullptr};
 }
 
